@@ -1,0 +1,43 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Logger } from 'pino';
+import type { Store } from '../../engine/ports.ts';
+import { bearerAuth, type AuthEnv } from '../shared/auth.ts';
+import { createDialectApp } from '../shared/dialect-app.ts';
+import { registerColumnRoutes } from './columns.ts';
+import { json } from './responses.ts';
+import { registerRowRoutes } from './rows.ts';
+import { HealthcheckOutputSchema } from './schemas.ts';
+import { registerTableRoutes } from './tables.ts';
+import { registerUserRoutes } from './user.ts';
+
+const ENTITY_NAMES = {
+  workspace: 'Workspace',
+  table: 'Table',
+  column: 'Column',
+  row: 'Row',
+  run: 'Run',
+  api_key: 'API key',
+} as const;
+
+const healthcheck = createRoute({
+  method: 'get',
+  path: '/v1/healthcheck',
+  tags: ['health'],
+  summary: 'Healthcheck',
+  responses: { 200: json(HealthcheckOutputSchema) },
+});
+
+/** The Extruct AI Tables dialect: `/v1/tables/...`, Bearer keys, `{detail}` errors naming what was not found. */
+export function createExtructApp(store: Store, logger: Logger): OpenAPIHono<AuthEnv> {
+  const app = createDialectApp({ notFound: (entity) => `${ENTITY_NAMES[entity]} not found` }, logger);
+  app.openapi(healthcheck, (c) => c.json({ status: 'ok' as const }, 200));
+  const auth = bearerAuth(store);
+  app.use('/v1/user', auth);
+  app.use('/v1/tables', auth);
+  app.use('/v1/tables/*', auth);
+  registerUserRoutes(app);
+  registerTableRoutes(app, store);
+  registerRowRoutes(app, store);
+  registerColumnRoutes(app, store);
+  return app;
+}

@@ -1,0 +1,88 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Store } from '../../engine/ports.ts';
+import type { AuthEnv } from '../shared/auth.ts';
+import { INVALID, json, jsonBody, NOT_FOUND, SECURITY, UNAUTHORIZED } from './responses.ts';
+import {
+  RowIdParamsSchema,
+  RowOutputSchema,
+  RowsCreateInputSchema,
+  RowsDeleteInputSchema,
+  RowsDeleteOutputSchema,
+  RowsPatchInputSchema,
+  TableIdParamsSchema,
+} from './schemas.ts';
+import { createRowRenderer } from './serialize.ts';
+import { z } from '@hono/zod-openapi';
+
+const RowListSchema = z.array(RowOutputSchema);
+
+const addRows = createRoute({
+  method: 'post',
+  path: '/v1/tables/{table_id}/rows',
+  tags: ['rows'],
+  summary: 'Create Table Rows',
+  description: 'Appends 1–1000 rows. Values go in `data`, keyed by input column key.',
+  security: SECURITY,
+  request: { params: TableIdParamsSchema, body: jsonBody(RowsCreateInputSchema) },
+  responses: { 200: json(RowListSchema), ...UNAUTHORIZED, ...NOT_FOUND, ...INVALID },
+});
+
+const patchRows = createRoute({
+  method: 'patch',
+  path: '/v1/tables/{table_id}/rows',
+  tags: ['rows'],
+  summary: 'Update Table Rows',
+  description:
+    'Merges `data` into the rows named by `id`; a row without `id` is created. Changed input values make dependent cells stale.',
+  security: SECURITY,
+  request: { params: TableIdParamsSchema, body: jsonBody(RowsPatchInputSchema) },
+  responses: { 200: json(RowListSchema), ...UNAUTHORIZED, ...NOT_FOUND, ...INVALID },
+});
+
+const deleteRows = createRoute({
+  method: 'delete',
+  path: '/v1/tables/{table_id}/rows',
+  tags: ['rows'],
+  summary: 'Delete Table Rows',
+  security: SECURITY,
+  request: { params: TableIdParamsSchema, body: jsonBody(RowsDeleteInputSchema) },
+  responses: { 200: json(RowsDeleteOutputSchema), ...UNAUTHORIZED, ...NOT_FOUND, ...INVALID },
+});
+
+const getRow = createRoute({
+  method: 'get',
+  path: '/v1/tables/{table_id}/rows/{row_id}',
+  tags: ['rows'],
+  summary: 'Get Table Row',
+  security: SECURITY,
+  request: { params: RowIdParamsSchema },
+  responses: { 200: json(RowOutputSchema), ...UNAUTHORIZED, ...NOT_FOUND, ...INVALID },
+});
+
+export function registerRowRoutes(app: OpenAPIHono<AuthEnv>, store: Store): void {
+  app.openapi(addRows, async (c) => {
+    const { table_id: tableId } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const result = await store.insertRows(c.get('workspace').id, tableId, body.rows);
+    return c.json(result.rows.map(createRowRenderer(result.columns)), 200);
+  });
+
+  app.openapi(patchRows, async (c) => {
+    const { table_id: tableId } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const result = await store.updateRows(c.get('workspace').id, tableId, body.rows);
+    return c.json(result.rows.map(createRowRenderer(result.columns)), 200);
+  });
+
+  app.openapi(deleteRows, async (c) => {
+    const { table_id: tableId } = c.req.valid('param');
+    const body = c.req.valid('json');
+    return c.json({ deleted: await store.deleteRows(c.get('workspace').id, tableId, body.rows) }, 200);
+  });
+
+  app.openapi(getRow, async (c) => {
+    const { table_id: tableId, row_id: rowId } = c.req.valid('param');
+    const result = await store.getRow(c.get('workspace').id, tableId, rowId);
+    return c.json(createRowRenderer(result.columns)(result.rows[0]!), 200);
+  });
+}

@@ -1,0 +1,245 @@
+import { z } from '@hono/zod-openapi';
+import { WIRE_CELL_STATUSES } from '../../domain/cell-status.ts';
+import { ColumnConfigSchema, TableKindSchema } from '../../domain/columns.ts';
+import { TABLE_SORTS } from '../../engine/ports.ts';
+
+/**
+ * The Extruct dialect's wire shapes, named like the vendor's schemas. Each one validates requests,
+ * generates the OpenAPI document and types the SDK.
+ */
+
+export const ErrorDetailSchema = z.object({ detail: z.string() }).meta({ id: 'ErrorDetail' });
+
+export const ValidationErrorSchema = z
+  .object({
+    loc: z.array(z.union([z.string(), z.number().int()])),
+    msg: z.string(),
+    type: z.string(),
+  })
+  .meta({ id: 'ValidationError' });
+
+export const HTTPValidationErrorSchema = z
+  .object({ detail: z.array(ValidationErrorSchema) })
+  .meta({ id: 'HTTPValidationError' });
+
+export const UuidSchema = z.uuid();
+
+export const TableIdParamsSchema = z.object({
+  table_id: UuidSchema.meta({ param: { name: 'table_id', in: 'path' }, description: 'Table ID.' }),
+});
+
+export const RowIdParamsSchema = TableIdParamsSchema.extend({
+  row_id: UuidSchema.meta({ param: { name: 'row_id', in: 'path' }, description: 'Row ID.' }),
+});
+
+export const ColumnIdParamsSchema = TableIdParamsSchema.extend({
+  column_id: UuidSchema.meta({ param: { name: 'column_id', in: 'path' }, description: 'Column ID.' }),
+});
+
+const TimestampSchema = z.string().meta({ format: 'date-time' });
+const JsonObjectSchema = z.record(z.string(), z.unknown());
+
+export const HealthcheckOutputSchema = z
+  .object({ status: z.literal('ok') })
+  .meta({ id: 'HealthcheckOutput' });
+
+export const UserOutputSchema = z
+  .object({
+    user_id: z.string(),
+    email: z.string(),
+    available_credits: z.number().int(),
+    organization_id: z.string().nullable(),
+    organization_name: z.string().nullable(),
+    organization_slug: z.string().nullable(),
+  })
+  .meta({ id: 'UserOutput' });
+
+export const OwnerInfoSchema = z.object({ id: z.string(), email: z.string() }).meta({ id: 'OwnerInfo' });
+
+export const TableRelationshipOutputSchema = z
+  .object({
+    table_id: z.string().describe('ID of the related table'),
+    relationship_type: z.enum(['company_people']).describe('Type of relationship'),
+  })
+  .meta({ id: 'TableRelationshipOutput' });
+
+export const TableStatusSchema = z
+  .object({
+    num_rows: z.number().int().describe('Number of rows in the table'),
+    num_output_columns: z.number().int().describe('Number of output columns in the table'),
+    num_input_columns: z.number().int().describe('Number of input columns in the table'),
+    num_cells_completed: z.number().int().describe('Number of non-input cells that have been completed'),
+    num_cells_in_progress: z.number().int().describe('Number of non-input cells that are in progress'),
+    num_columns: z.number().int(),
+    run_status: z.enum(['running', 'idle']),
+  })
+  .meta({ id: 'TableStatus' });
+
+export const ColumnOutputSchema = z
+  .object({ id: z.string(), created_at: TimestampSchema, config: ColumnConfigSchema })
+  .meta({ id: 'ColumnOutputSchema' });
+
+export const TableSettingsSchema = z
+  .looseObject({ exclude_from_search: z.boolean().default(false) })
+  .meta({ id: 'TableSettings' });
+
+/** Seed 003's `TableHeaderWithStatusOutput`, field for field. */
+export const TableOutputSchema = z
+  .object({
+    id: z.string().describe('Table ID.'),
+    created_at: TimestampSchema.describe('Table creation time.'),
+    name: z.string().describe('Table name.'),
+    description: z.string().nullable().describe('Table description.'),
+    tags: z.array(z.string()).nullable().describe('Table tags.'),
+    kind: TableKindSchema,
+    columns: z.array(ColumnOutputSchema).describe('Table columns configurations.'),
+    owner: OwnerInfoSchema,
+    child_relationships: z.array(TableRelationshipOutputSchema).describe('Child table relationships.'),
+    parent_relationships: z.array(TableRelationshipOutputSchema).describe('Parent table relationships.'),
+    status: TableStatusSchema,
+  })
+  .meta({ id: 'TableHeaderWithStatusOutput' });
+
+export const TableCreateInputSchema = z
+  .object({
+    name: z.string().min(1).max(500).default('Untitled Table'),
+    description: z.string().max(10_000).nullable().optional(),
+    tags: z.array(z.string().min(1).max(100)).max(100).nullable().optional(),
+    kind: TableKindSchema.default('generic'),
+    notify: z.boolean().default(false),
+    settings: TableSettingsSchema.nullable().optional(),
+    column_configs: z
+      .array(ColumnConfigSchema)
+      .max(500)
+      .nullable()
+      .optional()
+      .describe('Column configurations.'),
+  })
+  .meta({ id: 'TableCreateInput' });
+
+export const TablePatchInputSchema = z
+  .object({
+    name: z.string().min(1).max(500).optional(),
+    description: z.string().max(10_000).nullable().optional(),
+    tags: z.array(z.string().min(1).max(100)).max(100).nullable().optional(),
+    notify: z.boolean().optional(),
+    settings: TableSettingsSchema.optional(),
+  })
+  .meta({ id: 'TablePatchInput' });
+
+export const TableListQuerySchema = z.object({
+  kind: TableKindSchema.optional(),
+  search: z.string().max(500).optional(),
+  tags: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((value) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]))
+    .meta({ description: 'Repeat to match tables with any of these tags.' }),
+  sort: z.enum(TABLE_SORTS).default('-created_at'),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const TableListItemSchema = z
+  .object({
+    id: z.string(),
+    created_at: TimestampSchema,
+    updated_at: TimestampSchema,
+    name: z.string(),
+    description: z.string().nullable(),
+    tags: z.array(z.string()).nullable(),
+    kind: TableKindSchema,
+    settings: TableSettingsSchema,
+    owner: OwnerInfoSchema,
+    num_rows: z.number().int(),
+  })
+  .meta({ id: 'TableListItem' });
+
+export const TableListOutputSchema = z
+  .object({ items: z.array(TableListItemSchema), offset: z.number().int(), limit: z.number().int() })
+  .meta({ id: 'TableListOutput' });
+
+export const CellValueSchema = z
+  .object({
+    answer: z.unknown(),
+    sources: z.array(z.object({ url: z.string(), title: z.string().optional() })).optional(),
+    explanation: z.string().optional(),
+  })
+  .meta({ id: 'CellValue' });
+
+/** A cell as vendor scripts read it: `row.data[key].value.answer`. */
+export const CellOutputSchema = z
+  .object({
+    value: CellValueSchema.nullable(),
+    status: z.enum(WIRE_CELL_STATUSES),
+    error: z.object({ type: z.string(), message: z.string() }).optional(),
+    reason: z.string().optional().describe('Why the cell was skipped: missing_input, dependency_failed, …'),
+  })
+  .meta({ id: 'CellOutput' });
+
+export const RowOutputSchema = z
+  .object({
+    id: z.string(),
+    created_at: TimestampSchema.describe('Row creation time.'),
+    is_missing_inputs: z.boolean(),
+    parent_row_id: z.string().nullable().describe('ID of the parent row, if any.'),
+    data: z.record(z.string(), CellOutputSchema.nullable()),
+    metadata: JsonObjectSchema.nullable().describe('Additional metadata'),
+    parent_data: JsonObjectSchema.nullable().describe(
+      'Data from the parent row, if requested and available.',
+    ),
+  })
+  .meta({ id: 'RowOutput' });
+
+export const RowInputSchema = z
+  .object({ data: JsonObjectSchema, metadata: JsonObjectSchema.nullable().optional() })
+  .meta({ id: 'RowInput' });
+
+export const RowsCreateInputSchema = z
+  .object({
+    rows: z.array(RowInputSchema).min(1).max(1000),
+    run: z.boolean().default(false),
+  })
+  .meta({ id: 'TableRowsCreateInput' });
+
+export const RowUpdateSchema = RowInputSchema.extend({ id: UuidSchema.optional() }).meta({
+  id: 'RowUpdateInput',
+});
+
+export const RowsPatchInputSchema = z
+  .object({
+    rows: z.array(RowUpdateSchema).min(1).max(1000),
+    run: z.boolean().default(false),
+  })
+  .meta({ id: 'TableRowsUpdateInput' });
+
+export const RowsDeleteInputSchema = z
+  .object({ rows: z.array(UuidSchema).min(1).max(10_000) })
+  .meta({ id: 'TableRowsDeleteInput' });
+
+export const RowsDeleteOutputSchema = z
+  .object({ deleted: z.array(z.string()) })
+  .meta({ id: 'TableRowsDeleteOutput' });
+
+export const DataQuerySchema = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const TableDataOutputSchema = TableOutputSchema.extend({
+  notify: z.boolean(),
+  settings: TableSettingsSchema,
+  rows: z.array(RowOutputSchema),
+}).meta({ id: 'TableDataOutput' });
+
+export const ColumnsCreateInputSchema = z
+  .object({
+    column_configs: z.array(ColumnConfigSchema).min(1).max(500),
+    insert_after: z
+      .union([z.boolean(), UuidSchema])
+      .default(true)
+      .describe(
+        'true: after the last column; false: before the first; a column id: right after that column.',
+      ),
+  })
+  .meta({ id: 'ColumnsCreateInput' });

@@ -1,0 +1,39 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Logger } from 'pino';
+import type { Store } from '../engine/ports.ts';
+import { createDocsApp } from './docs.ts';
+import { createExtructApp } from './extruct/index.ts';
+import { createErrorHandler } from './shared/errors.ts';
+import { jsonBodies } from './shared/json-body.ts';
+
+export interface HttpAppOptions {
+  store: Store;
+  logger: Logger;
+  maxBodyBytes: number;
+  version: string;
+}
+
+/** Both API dialects, the OpenAPI document and its docs page, on one Hono app. */
+export function createHttpApp(options: HttpAppOptions): OpenAPIHono {
+  const { store, logger } = options;
+  const app = new OpenAPIHono();
+  app.onError(createErrorHandler({ notFound: () => 'Not Found' }, logger));
+  app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
+  app.use('/v1/*', ...jsonBodies(options.maxBodyBytes));
+
+  app.route('/', createExtructApp(store, logger));
+  app.route('/', createDocsApp());
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'HTTPBearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Enrichbase',
+      version: options.version,
+      description:
+        'Self-hosted AI enrichment tables. Speaks the Extruct AI Tables API (`/v1/tables/...`, Bearer key) and the Databar table API (`/v1/table/...`, `x-apikey`).',
+    },
+  });
+  app.get('/', (c) => c.redirect('/docs'));
+  return app;
+}

@@ -1,0 +1,79 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { pino, type Logger } from 'pino';
+import { createHttpApp } from './api/http-app.ts';
+import type { Config } from './config.ts';
+import { bootstrapWorkspace, type IssuedKey } from './engine/api-keys.ts';
+import { systemClock, type Clock, type Store } from './engine/ports.ts';
+import { openStore } from './storage/index.ts';
+
+export const VERSION = '0.1.0';
+
+export interface AppParts {
+  store: Store;
+  http: OpenAPIHono;
+  logger: Logger;
+  /** The default workspace's first key, when this start created it. Shown once. */
+  firstKey: IssuedKey | undefined;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    // Secrets never reach a log line, whatever a caller passes along.
+    redact: {
+      paths: ['key', 'apiKey', '*.authorization', '*.headers.authorization', '*["x-apikey"]'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/** The composition root: config → store → HTTP app. Nothing listens yet. */
+export async function buildApp(
+  config: Config,
+  options: { logger?: Logger; clock?: Clock; store?: Store } = {},
+): Promise<AppParts> {
+  const logger = options.logger ?? createLogger(config);
+  const store =
+    options.store ??
+    (await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      clock: options.clock ?? systemClock,
+    }));
+  const firstKey = await bootstrapWorkspace(store);
+  const http = createHttpApp({ store, logger, maxBodyBytes: config.maxBodyBytes, version: VERSION });
+  return { store, http, logger, firstKey };
+}
+
+export interface RunningApp extends AppParts {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Builds the app and serves it; `stop()` closes the server and then the store. */
+export async function startApp(
+  config: Config,
+  options: { logger?: Logger; clock?: Clock } = {},
+): Promise<RunningApp> {
+  const parts = await buildApp(config, options);
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const instance = serve({ fetch: parts.http.fetch, port: config.port, hostname: config.host }, () =>
+      resolve(instance),
+    );
+    instance.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  let stopped: Promise<void> | undefined;
+  return {
+    ...parts,
+    url: `http://${host}:${port}`,
+    stop: () =>
+      (stopped ??= (async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await parts.store.close();
+      })()),
+  };
+}

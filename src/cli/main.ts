@@ -1,0 +1,125 @@
+import { Command } from 'commander';
+import { startApp, VERSION } from '../app.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { issueApiKey } from '../engine/api-keys.ts';
+import { openStore } from '../storage/index.ts';
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`enrichbase: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+async function serve(): Promise<void> {
+  const config = configOrExit();
+  const app = await startApp(config);
+  const lines = [
+    `Enrichbase ${VERSION} is serving on ${app.url}`,
+    `  API docs:  ${app.url}/docs  (OpenAPI: ${app.url}/openapi.json)`,
+    `  Data:      ${app.store.kind === 'sqlite' ? 'SQLite file ' : 'PostgreSQL '}${app.store.location}`,
+  ];
+  if (app.firstKey) {
+    lines.push(
+      '',
+      `  Created workspace '${app.firstKey.workspace.name}' with its first API key (shown once, store it now):`,
+      `    ${app.firstKey.key}`,
+      `  Try: curl -H "Authorization: Bearer ${app.firstKey.key}" ${app.url}/v1/user`,
+    );
+  } else {
+    lines.push('  API keys:  make one with `npm run cli -- keys create --workspace default`');
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const shutdown = (signal: string) => {
+    app.logger.info({ signal }, 'shutting down');
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function withStore<T>(work: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
+  const config = configOrExit();
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const program = new Command()
+  .name('enrichbase')
+  .description('Self-hosted AI enrichment tables (Extruct and Databar table APIs).')
+  .version(VERSION);
+
+program.command('serve').description('serve the API (and UI) on the configured store').action(serve);
+
+const keys = program.command('keys').description('manage API keys');
+keys
+  .command('create')
+  .description('create an API key (and the workspace, if new); prints the key once')
+  .requiredOption('-w, --workspace <name>', 'workspace name')
+  .option('-n, --name <name>', 'a label for the key', 'cli')
+  .option('--email <email>', 'owner email of a new workspace')
+  .action(async (options: { workspace: string; name: string; email?: string }) => {
+    const issued = await withStore((store) =>
+      issueApiKey(store, {
+        workspaceName: options.workspace,
+        keyName: options.name,
+        createIfMissing: true,
+        ownerEmail: options.email,
+      }),
+    );
+    process.stderr.write(
+      `API key '${issued.apiKey.name}' for workspace '${issued.workspace.name}' (shown once):\n`,
+    );
+    process.stdout.write(`${issued.key}\n`);
+  });
+
+keys
+  .command('list')
+  .description("list a workspace's keys (prefixes only; keys are stored hashed)")
+  .requiredOption('-w, --workspace <name>', 'workspace name')
+  .action(async (options: { workspace: string }) => {
+    const rows = await withStore(async (store) => {
+      const workspace = await store.findWorkspaceByName(options.workspace);
+      if (!workspace) throw new Error(`no workspace named '${options.workspace}'`);
+      return store.listApiKeys(workspace.id);
+    });
+    for (const key of rows) {
+      process.stdout.write(
+        `${key.id}  ${key.prefix}…  ${key.name}  created ${key.createdAt}${key.revokedAt ? `  revoked ${key.revokedAt}` : ''}\n`,
+      );
+    }
+  });
+
+keys
+  .command('revoke')
+  .description('revoke a key by id')
+  .requiredOption('-w, --workspace <name>', 'workspace name')
+  .argument('<key-id>', 'the id shown by `keys list`')
+  .action(async (keyId: string, options: { workspace: string }) => {
+    await withStore(async (store) => {
+      const workspace = await store.findWorkspaceByName(options.workspace);
+      if (!workspace) throw new Error(`no workspace named '${options.workspace}'`);
+      await store.revokeApiKey(workspace.id, keyId);
+    });
+    process.stdout.write(`revoked ${keyId}\n`);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`enrichbase: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

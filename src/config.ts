@@ -1,0 +1,102 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Everything else receives a parsed `Config`.
+ * A bad value is reported with the variable's name and an example of a good one.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** `undefined` = embedded SQLite file inside `dataDir`. */
+  databaseUrl: string | undefined;
+  logLevel: LogLevel;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+interface VariableSpec<T> {
+  schema: z.ZodType<T>;
+  example: string;
+  description: string;
+}
+
+const portSchema = z.coerce.number().int().min(0).max(65535);
+
+const VARIABLES = {
+  PORT: {
+    schema: portSchema.default(3000),
+    example: '3000',
+    description: 'TCP port of the HTTP server (API and UI)',
+  },
+  HOST: {
+    schema: z.string().min(1).default('0.0.0.0'),
+    example: '127.0.0.1',
+    description: 'interface the HTTP server listens on',
+  },
+  ENRICHBASE_DATA_DIR: {
+    schema: z.string().min(1).default('./data'),
+    example: './data',
+    description: 'directory of the embedded SQLite database',
+  },
+  DATABASE_URL: {
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL (leave unset for embedded SQLite)')
+      .optional(),
+    example: 'postgres://postgres@127.0.0.1:5432/enrichbase',
+    description: 'PostgreSQL connection URL; unset = SQLite in the data directory',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(LOG_LEVELS).default('info'),
+    example: 'info',
+    description: `log level (${LOG_LEVELS.join(', ')})`,
+  },
+  ENRICHBASE_MAX_BODY_MB: {
+    schema: z.coerce.number().positive().max(1024).default(10),
+    example: '10',
+    description: 'largest accepted request body, in megabytes',
+  },
+} satisfies Record<string, VariableSpec<unknown>>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Every variable Enrichbase reads, with its description and example: the README's configuration table. */
+export function describeVariables(): { name: string; example: string; description: string }[] {
+  return Object.entries(VARIABLES).map(([name, spec]) => ({
+    name,
+    example: spec.example,
+    description: spec.description,
+  }));
+}
+
+function read<T>(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES): T {
+  const spec = VARIABLES[name] as unknown as VariableSpec<T>;
+  const raw = env[name];
+  const result = spec.schema.safeParse(raw === '' ? undefined : raw);
+  if (!result.success) {
+    const reason = result.error.issues[0]?.message ?? 'invalid value';
+    throw new ConfigError(
+      `${name}=${JSON.stringify(raw)} is not valid: ${reason}. Example: ${name}=${spec.example} (${spec.description}).`,
+    );
+  }
+  return result.data;
+}
+
+/** Parses the environment once, at boot. Throws `ConfigError` naming the variable at fault. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: read<number>(env, 'PORT'),
+    host: read<string>(env, 'HOST'),
+    dataDir: path.resolve(read<string>(env, 'ENRICHBASE_DATA_DIR')),
+    databaseUrl: read<string | undefined>(env, 'DATABASE_URL'),
+    logLevel: read<LogLevel>(env, 'LOG_LEVEL'),
+    maxBodyBytes: Math.round(read<number>(env, 'ENRICHBASE_MAX_BODY_MB') * 1024 * 1024),
+  };
+}

@@ -1,0 +1,190 @@
+import { z } from 'zod';
+
+/**
+ * Column configs: the discriminated union of seed 003, plus our `formula` and `http` kinds.
+ * This schema is the single source of validation, OpenAPI and SDK types for a column's config.
+ */
+
+export const TABLE_KINDS = ['generic', 'company', 'people'] as const;
+export type TableKind = (typeof TABLE_KINDS)[number];
+export const TableKindSchema = z.enum(TABLE_KINDS).meta({ id: 'TableKind' });
+
+export const AGENT_TYPES = ['research', 'research_pro', 'research_reasoning', 'llm', 'linkedin'] as const;
+export type AgentType = (typeof AGENT_TYPES)[number];
+export const AgentTypeSchema = z.enum(AGENT_TYPES).meta({ id: 'AgentType' });
+
+export const OUTPUT_FORMATS = [
+  'text',
+  'url',
+  'number',
+  'email',
+  'label',
+  'json',
+  'grade',
+  'people',
+  'numeric',
+  'money',
+  'date',
+  'phone',
+  'select',
+  'multiselect',
+] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export const OutputFormatSchema = z.enum(OUTPUT_FORMATS).meta({ id: 'AgentOutputFormat' });
+
+/** Formats whose answers must come from `labels`. */
+export const LABELLED_FORMATS: ReadonlySet<OutputFormat> = new Set(['select', 'multiselect', 'label']);
+
+export const COLUMN_KEY_PATTERN = /^[a-z][a-z0-9_]*$/;
+const ColumnKeySchema = z
+  .string()
+  .max(64)
+  .regex(
+    COLUMN_KEY_PATTERN,
+    'Key must be snake_case: lowercase letters, digits and _, starting with a letter',
+  );
+const ColumnNameSchema = z.string().min(1).max(200);
+
+const base = { name: ColumnNameSchema, key: ColumnKeySchema };
+
+export const InputColumnConfigSchema = z
+  .object({ kind: z.literal('input').default('input'), ...base })
+  .meta({ id: 'InputColumnConfig' });
+
+export const AgentColumnValueSchema = z
+  .object({
+    agent_type: AgentTypeSchema.default('research_pro'),
+    prompt: z.string().max(20_000).default(''),
+    output_format: OutputFormatSchema.default('text'),
+    labels: z.array(z.string().min(1)).nullable().default(null),
+    output_schema: z.record(z.string(), z.unknown()).nullable().default(null),
+    extra_dependencies: z.array(z.string()).nullable().default(null),
+    /** ext: a model name overriding the default model of the agent type. */
+    model: z.string().min(1).nullable().optional(),
+  })
+  .meta({ id: 'AgentColumnSchema' });
+
+export const AgentColumnConfigSchema = z
+  .object({ kind: z.literal('agent'), ...base, value: AgentColumnValueSchema })
+  .meta({ id: 'AgentColumnConfig' });
+
+export const CriterionGradeColumnConfigSchema = z
+  .object({
+    kind: z.literal('criterion_grade'),
+    ...base,
+    value: z.object({ criterion: z.string().min(1).max(5000) }).meta({ id: 'CriterionGraderAgentSchema' }),
+  })
+  .meta({ id: 'CriterionGradeColumnConfig' });
+
+export const PeopleFinderColumnConfigSchema = z
+  .object({
+    kind: z.literal('company_people_finder'),
+    ...base,
+    value: z
+      .object({
+        roles: z.array(z.string().min(1)).min(1),
+        provider: z.literal('research_pro').default('research_pro'),
+        max_results: z.number().int().min(1).max(100).default(5),
+      })
+      .meta({ id: 'PeopleFinderAgentSchema' }),
+  })
+  .meta({ id: 'PeopleFinderColumnConfig' });
+
+export const CriterionDefinitionSchema = z
+  .object({
+    key: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/),
+    name: z.string().min(1).max(100),
+    criterion: z.string().min(10).max(500),
+  })
+  .meta({ id: 'CriterionDefinition' });
+
+export const DiscoveryScoresColumnConfigSchema = z
+  .object({
+    kind: z.literal('discovery_scores'),
+    ...base,
+    criteria: z.record(z.string(), CriterionDefinitionSchema).nullable().default(null),
+  })
+  .meta({ id: 'DiscoveryScoresColumnConfig' });
+
+function systemColumn<K extends string>(kind: K, id: string) {
+  return z.object({ kind: z.literal(kind), ...base }).meta({ id });
+}
+
+export const CompanyNameColumnConfigSchema = systemColumn('company_name', 'CompanyNameColumnConfig');
+export const CompanyWebsiteColumnConfigSchema = systemColumn('company_website', 'CompanyWebsiteColumnConfig');
+export const CompanyProfileColumnConfigSchema = systemColumn('company_profile', 'CompanyProfileColumnConfig');
+export const EmailFinderColumnConfigSchema = systemColumn('email_finder', 'EmailFinderColumnConfig');
+export const PhoneFinderColumnConfigSchema = systemColumn('phone_finder', 'PhoneFinderColumnConfig');
+
+export const ReverseEmailLookupColumnConfigSchema = z
+  .object({ kind: z.literal('reverse_email_lookup'), ...base, email_column_key: z.string().min(1) })
+  .meta({ id: 'ReverseEmailLookupColumnConfig' });
+
+/** ext: a CEL expression over the row's keys, evaluated without any network call. */
+export const FormulaColumnConfigSchema = z
+  .object({
+    kind: z.literal('formula'),
+    ...base,
+    value: z.object({ expression: z.string().min(1).max(10_000) }).meta({ id: 'FormulaColumnSchema' }),
+  })
+  .meta({ id: 'FormulaColumnConfig' });
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** ext: one HTTP call per row; `{key}` templates in url, headers and body; `extract` is a dotted JSON path. */
+export const HttpColumnConfigSchema = z
+  .object({
+    kind: z.literal('http'),
+    ...base,
+    value: z
+      .object({
+        method: z.enum(HTTP_METHODS).default('GET'),
+        url: z.string().min(1).max(4000),
+        headers: z.record(z.string(), z.string()).nullable().default(null),
+        body: z
+          .union([z.string(), z.record(z.string(), z.unknown())])
+          .nullable()
+          .default(null),
+        extract: z.string().min(1).nullable().default(null),
+      })
+      .meta({ id: 'HttpColumnSchema' }),
+  })
+  .meta({ id: 'HttpColumnConfig' });
+
+const COLUMN_CONFIG_SCHEMAS = [
+  InputColumnConfigSchema,
+  AgentColumnConfigSchema,
+  CriterionGradeColumnConfigSchema,
+  PeopleFinderColumnConfigSchema,
+  DiscoveryScoresColumnConfigSchema,
+  CompanyNameColumnConfigSchema,
+  CompanyWebsiteColumnConfigSchema,
+  CompanyProfileColumnConfigSchema,
+  EmailFinderColumnConfigSchema,
+  PhoneFinderColumnConfigSchema,
+  ReverseEmailLookupColumnConfigSchema,
+  FormulaColumnConfigSchema,
+  HttpColumnConfigSchema,
+] as const;
+
+/** A config without `kind` is an input column, as the seed's default says. */
+function defaultKindToInput(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !('kind' in value)) {
+    return { ...value, kind: 'input' };
+  }
+  return value;
+}
+
+export const ColumnConfigSchema = z
+  .preprocess(defaultKindToInput, z.discriminatedUnion('kind', COLUMN_CONFIG_SCHEMAS))
+  .meta({ id: 'ColumnConfig' });
+
+export type ColumnConfig = z.output<typeof ColumnConfigSchema>;
+export type ColumnConfigInput = z.input<typeof ColumnConfigSchema>;
+export type ColumnKind = ColumnConfig['kind'];
+export type AgentColumnConfig = z.output<typeof AgentColumnConfigSchema>;
+
+/** Input columns hold what the user gives; every other kind is computed, one cell per row. */
+export function isInputKind(kind: ColumnKind): boolean {
+  return kind === 'input';
+}

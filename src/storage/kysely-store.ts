@@ -1,0 +1,918 @@
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Selectable,
+  type SqlBool,
+  type Transaction,
+} from 'kysely';
+import {
+  canGoStale,
+  CELL_STATUSES,
+  emptyCellCounts,
+  type CellCounts,
+  type CellStatus,
+} from '../domain/cell-status.ts';
+import { dependencyKeys, downstreamKeys } from '../domain/column-graph.ts';
+import { checkColumnSet, type ColumnDraft } from '../domain/column-rules.ts';
+import { ColumnConfigSchema, isInputKind, type ColumnConfig, type TableKind } from '../domain/columns.ts';
+import { IssueCollector, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { newId } from '../domain/ids.ts';
+import type {
+  ApiKey,
+  Cell,
+  Column,
+  JsonObject,
+  Row,
+  RowWithCells,
+  Table,
+  TableDetail,
+  TableSettings,
+  Workspace,
+} from '../domain/model.ts';
+import { resolveRowData } from '../domain/rows.ts';
+import type {
+  Clock,
+  ColumnPlacement,
+  NewTable,
+  RowInput,
+  RowsResult,
+  RowUpdate,
+  Store,
+  TableData,
+  TableListQuery,
+  TablePatch,
+} from '../engine/ports.ts';
+import type { StoreDb, StoreDialect } from './dialect.ts';
+import type {
+  ApiKeysTable,
+  CellsTable,
+  ColumnsTable,
+  Database,
+  RowsTable,
+  TablesTable,
+  WorkspacesTable,
+} from './schema.ts';
+
+type Trx = Transaction<Database>;
+
+const COUNTER_COLUMNS: Record<CellStatus, keyof TablesTable & `cells_${string}`> = {
+  queued: 'cells_queued',
+  running: 'cells_running',
+  done: 'cells_done',
+  failed: 'cells_failed',
+  skipped: 'cells_skipped',
+  cancelled: 'cells_cancelled',
+  stale: 'cells_stale',
+};
+
+const STALEABLE_STATUSES = CELL_STATUSES.filter(canGoStale);
+
+export interface KyselyStoreOptions {
+  db: StoreDb;
+  dialect: StoreDialect;
+  clock: Clock;
+  location: string;
+  /** Runs a function in a write transaction (SQLite: BEGIN IMMEDIATE). */
+  onClose?: () => Promise<void>;
+}
+
+/** The Store over Kysely: one implementation for SQLite and Postgres, differing only through `StoreDialect`. */
+export class KyselyStore implements Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly location: string;
+  readonly #db: StoreDb;
+  readonly #dialect: StoreDialect;
+  readonly #clock: Clock;
+
+  constructor(options: KyselyStoreOptions) {
+    this.#db = options.db;
+    this.#dialect = options.dialect;
+    this.#clock = options.clock;
+    this.kind = options.dialect.kind;
+    this.location = options.location;
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy();
+  }
+
+  #now(): string {
+    return new Date(this.#clock.now()).toISOString();
+  }
+
+  // ── workspaces and keys ────────────────────────────────────────────────────────────────
+
+  async createWorkspace(input: { name: string; ownerEmail: string }): Promise<Workspace> {
+    const row = {
+      id: newId(),
+      name: input.name,
+      owner_id: newId(),
+      owner_email: input.ownerEmail,
+      created_at: this.#now(),
+    };
+    await this.#db.insertInto('workspaces').values(row).execute();
+    return toWorkspace(row);
+  }
+
+  async listWorkspaces(): Promise<Workspace[]> {
+    const rows = await this.#db
+      .selectFrom('workspaces')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toWorkspace);
+  }
+
+  async findWorkspaceByName(name: string): Promise<Workspace | undefined> {
+    const row = await this.#db
+      .selectFrom('workspaces')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toWorkspace(row);
+  }
+
+  async createApiKey(input: {
+    workspaceId: string;
+    name: string;
+    keyHash: string;
+    prefix: string;
+  }): Promise<ApiKey> {
+    const row = {
+      id: newId(),
+      workspace_id: input.workspaceId,
+      name: input.name,
+      key_hash: input.keyHash,
+      prefix: input.prefix,
+      created_at: this.#now(),
+      revoked_at: null,
+    };
+    await this.#db.insertInto('api_keys').values(row).execute();
+    return toApiKey(row);
+  }
+
+  async authenticate(keyHash: string): Promise<Workspace | undefined> {
+    const row = await this.#db
+      .selectFrom('api_keys')
+      .innerJoin('workspaces', 'workspaces.id', 'api_keys.workspace_id')
+      .selectAll('workspaces')
+      .where('api_keys.key_hash', '=', keyHash)
+      .where('api_keys.revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row && toWorkspace(row);
+  }
+
+  async listApiKeys(workspaceId: string): Promise<ApiKey[]> {
+    const rows = await this.#db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toApiKey);
+  }
+
+  async revokeApiKey(workspaceId: string, keyId: string): Promise<ApiKey> {
+    return this.#write(async (trx) => {
+      const row = await trx
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('id', '=', keyId)
+        .where('workspace_id', '=', workspaceId)
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError('api_key', keyId);
+      const revokedAt = row.revoked_at === null ? this.#now() : toIso(row.revoked_at);
+      await trx.updateTable('api_keys').set({ revoked_at: revokedAt }).where('id', '=', keyId).execute();
+      return toApiKey({ ...row, revoked_at: revokedAt });
+    });
+  }
+
+  // ── tables ─────────────────────────────────────────────────────────────────────────────
+
+  async createTable(workspaceId: string, input: NewTable): Promise<TableDetail> {
+    checkColumnSet(
+      input.kind,
+      input.columns.map((config, index) => ({ config, path: ['column_configs', index] })),
+    );
+    return this.#write(async (trx) => {
+      const now = this.#now();
+      const tableId = newId();
+      await trx
+        .insertInto('tables')
+        .values({
+          id: tableId,
+          workspace_id: workspaceId,
+          parent_table_id: null,
+          name: input.name,
+          description: input.description,
+          tags: input.tags === null ? null : JSON.stringify(input.tags),
+          kind: input.kind,
+          notify: this.#dialect.bool(input.notify),
+          settings: JSON.stringify(input.settings),
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await this.#insertColumns(trx, tableId, input.columns, 0, now);
+      return this.#readDetail(trx, workspaceId, tableId);
+    });
+  }
+
+  async listTables(
+    workspaceId: string,
+    query: TableListQuery,
+  ): Promise<{ items: (Table & { owner: Workspace })[]; total: number }> {
+    let base = this.#db
+      .selectFrom('tables')
+      .innerJoin('workspaces', 'workspaces.id', 'tables.workspace_id')
+      .where('tables.workspace_id', '=', workspaceId)
+      .where('tables.parent_table_id', 'is', null);
+    if (query.kind) base = base.where('tables.kind', '=', query.kind);
+    if (query.search) {
+      const pattern = `%${query.search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+      base = base.where((eb) =>
+        eb.or([
+          this.#dialect.containsIgnoringCase(eb.ref('tables.name'), pattern),
+          this.#dialect.containsIgnoringCase(eb.ref('tables.description'), pattern),
+        ]),
+      );
+    }
+    if (query.tags && query.tags.length > 0) {
+      const tags = query.tags;
+      base = base.where((eb) => this.#dialect.jsonArrayHasAny(eb.ref('tables.tags'), tags));
+    }
+    const descending = query.sort.startsWith('-');
+    const direction = descending ? 'desc' : 'asc';
+    const field = query.sort.replace('-', '');
+    let page = base
+      .selectAll('tables')
+      .select([
+        'workspaces.name as ws_name',
+        'workspaces.owner_id as ws_owner_id',
+        'workspaces.owner_email as ws_owner_email',
+        'workspaces.created_at as ws_created_at',
+      ]);
+    if (field === 'name') page = page.orderBy(sql`lower(tables.name)`, direction);
+    else if (field === 'num_rows') page = page.orderBy('tables.num_rows', direction);
+    else page = page.orderBy('tables.created_at', direction);
+    const [rows, count] = await Promise.all([
+      page.orderBy('tables.id', direction).limit(query.limit).offset(query.offset).execute(),
+      base.select((eb) => eb.fn.countAll<number | string>().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return {
+      items: rows.map((row) => ({
+        ...toTable(row),
+        owner: toWorkspace({
+          id: row.workspace_id,
+          name: row.ws_name,
+          owner_id: row.ws_owner_id,
+          owner_email: row.ws_owner_email,
+          created_at: row.ws_created_at,
+        }),
+      })),
+      total: Number(count.total),
+    };
+  }
+
+  async getTable(workspaceId: string, tableId: string): Promise<TableDetail> {
+    return this.#readDetail(this.#db, workspaceId, tableId);
+  }
+
+  async updateTable(workspaceId: string, tableId: string, patch: TablePatch): Promise<TableDetail> {
+    return this.#write(async (trx) => {
+      await this.#lockTable(trx, workspaceId, tableId);
+      const changes: Partial<Record<keyof TablesTable, unknown>> = { updated_at: this.#now() };
+      if (patch.name !== undefined) changes.name = patch.name;
+      if (patch.description !== undefined) changes.description = patch.description;
+      if (patch.tags !== undefined) changes.tags = patch.tags === null ? null : JSON.stringify(patch.tags);
+      if (patch.notify !== undefined) changes.notify = this.#dialect.bool(patch.notify);
+      if (patch.settings !== undefined) changes.settings = JSON.stringify(patch.settings);
+      await trx
+        .updateTable('tables')
+        .set(changes as never)
+        .where('id', '=', tableId)
+        .execute();
+      return this.#readDetail(trx, workspaceId, tableId);
+    });
+  }
+
+  async deleteTable(workspaceId: string, tableId: string): Promise<TableDetail> {
+    return this.#write(async (trx) => {
+      await this.#lockTable(trx, workspaceId, tableId);
+      const detail = await this.#readDetail(trx, workspaceId, tableId);
+      // Child tables go with their parent (ON DELETE CASCADE), as do columns, rows and cells.
+      await trx.deleteFrom('tables').where('id', '=', tableId).execute();
+      return detail;
+    });
+  }
+
+  // ── columns ────────────────────────────────────────────────────────────────────────────
+
+  async addColumns(
+    workspaceId: string,
+    tableId: string,
+    configs: ColumnConfig[],
+    placement: ColumnPlacement,
+  ): Promise<Column[]> {
+    return this.#write(async (trx) => {
+      const table = await this.#lockTable(trx, workspaceId, tableId);
+      const existing = await this.#readColumns(trx, tableId);
+      checkColumnSet(table.kind as TableKind, [
+        ...existing.map((column): ColumnDraft => ({ config: column.config })),
+        ...configs.map((config, index): ColumnDraft => ({ config, path: ['column_configs', index] })),
+      ]);
+      let insertAt = existing.length;
+      if ('at' in placement && placement.at === 'start') insertAt = 0;
+      if ('afterColumnId' in placement) {
+        const index = existing.findIndex((column) => column.id === placement.afterColumnId);
+        if (index < 0) {
+          throw ValidationError.single(
+            ['insert_after'],
+            `No column with id '${placement.afterColumnId}' in this table`,
+          );
+        }
+        insertAt = index + 1;
+      }
+      const now = this.#now();
+      // Make room: shift the columns after the insertion point by the number of new columns.
+      await trx
+        .updateTable('columns')
+        .set((eb) => ({ position: eb('position', '+', configs.length) }))
+        .where('table_id', '=', tableId)
+        .where('position', '>=', insertAt)
+        .execute();
+      const created = await this.#insertColumns(trx, tableId, configs, insertAt, now);
+      await trx.updateTable('tables').set({ updated_at: now }).where('id', '=', tableId).execute();
+      return created;
+    });
+  }
+
+  async updateColumn(
+    workspaceId: string,
+    tableId: string,
+    columnId: string,
+    config: ColumnConfig,
+  ): Promise<Column> {
+    return this.#write(async (trx) => {
+      const table = await this.#lockTable(trx, workspaceId, tableId);
+      const columns = await this.#readColumns(trx, tableId);
+      const current = columns.find((column) => column.id === columnId);
+      if (!current) throw new NotFoundError('column', columnId);
+      if (isInputKind(current.config.kind) !== isInputKind(config.kind)) {
+        throw ValidationError.single(
+          ['kind'],
+          `A column cannot change between input and computed (from '${current.config.kind}' to '${config.kind}'); add a new column instead`,
+        );
+      }
+      const renamed = current.config.key !== config.key;
+      checkColumnSet(
+        table.kind as TableKind,
+        columns.map((column): ColumnDraft =>
+          column.id === columnId ? { config, path: [] } : { config: column.config },
+        ),
+        renamed ? ['key'] : [],
+      );
+      const now = this.#now();
+      await trx
+        .updateTable('columns')
+        .set({ config: JSON.stringify(config), key: config.key, kind: config.kind, updated_at: now })
+        .where('id', '=', columnId)
+        .execute();
+      const changed = JSON.stringify(current.config) !== JSON.stringify(config);
+      if (changed && !isInputKind(config.kind)) {
+        const updated = columns.map((column) => (column.id === columnId ? { ...column, config } : column));
+        const staleKeys = downstreamKeys(
+          updated.map((column) => column.config),
+          [config.key],
+        ).add(config.key);
+        const staleIds = updated
+          .filter((column) => staleKeys.has(column.config.key))
+          .map((column) => column.id);
+        await this.#markStale(trx, tableId, staleIds, undefined);
+      }
+      await trx.updateTable('tables').set({ updated_at: now }).where('id', '=', tableId).execute();
+      return { ...current, config, updatedAt: now };
+    });
+  }
+
+  async deleteColumn(workspaceId: string, tableId: string, columnId: string): Promise<Column> {
+    return this.#write(async (trx) => {
+      await this.#lockTable(trx, workspaceId, tableId);
+      const columns = await this.#readColumns(trx, tableId);
+      const column = columns.find((candidate) => candidate.id === columnId);
+      if (!column) throw new NotFoundError('column', columnId);
+      const dependents = columns.filter(
+        (other) => other.id !== columnId && dependencyKeys(other.config).includes(column.config.key),
+      );
+      if (dependents.length > 0) {
+        throw ValidationError.single(
+          ['column_id'],
+          `Column '${column.config.key}' is used by ${dependents.map((dep) => `'${dep.config.key}'`).join(', ')}; change or delete those columns first`,
+          'value_error',
+          'path',
+        );
+      }
+      const counts = await this.#countCells(trx, { columnIds: [columnId] });
+      await trx.deleteFrom('cells').where('column_id', '=', columnId).execute();
+      await trx.deleteFrom('columns').where('id', '=', columnId).execute();
+      await trx
+        .updateTable('columns')
+        .set((eb) => ({ position: eb('position', '-', 1) }))
+        .where('table_id', '=', tableId)
+        .where('position', '>', columns.indexOf(column))
+        .execute();
+      if (isInputKind(column.config.kind)) {
+        // The column's values leave with it: a deleted column keeps no copy of what it held.
+        await trx
+          .updateTable('rows')
+          .set((eb) => ({ data: this.#dialect.jsonWithoutKey(eb.ref('data'), columnId) }))
+          .where('table_id', '=', tableId)
+          .execute();
+      }
+      await this.#adjustCounters(trx, tableId, negate(counts), 0);
+      return column;
+    });
+  }
+
+  // ── rows ───────────────────────────────────────────────────────────────────────────────
+
+  async insertRows(workspaceId: string, tableId: string, rows: RowInput[]): Promise<RowsResult> {
+    return this.#write(async (trx) => {
+      await this.#lockTable(trx, workspaceId, tableId);
+      const columns = await this.#readColumns(trx, tableId);
+      const resolver = rowResolver(columns);
+      const issues = new IssueCollector();
+      const values = rows.map((row, index) => resolver(row.data, ['rows', index, 'data'], issues));
+      issues.throwIfAny();
+      const inserted = await this.#insertRowRecords(
+        trx,
+        tableId,
+        rows.map((row, index) => ({ values: values[index]!, metadata: row.metadata ?? null })),
+      );
+      return { columns, rows: inserted.map((row) => ({ row, cells: [] })) };
+    });
+  }
+
+  async updateRows(workspaceId: string, tableId: string, updates: RowUpdate[]): Promise<RowsResult> {
+    return this.#write(async (trx) => {
+      await this.#lockTable(trx, workspaceId, tableId);
+      const columns = await this.#readColumns(trx, tableId);
+      const resolver = rowResolver(columns);
+      const issues = new IssueCollector();
+      const values = updates.map((row, index) => resolver(row.data, ['rows', index, 'data'], issues));
+      const ids = updates.flatMap((update) => (update.id ? [update.id] : []));
+      const existing = new Map(
+        (await this.#selectRowsByIds(trx, tableId, ids)).map((record) => [record.id, record] as const),
+      );
+      updates.forEach((update, index) => {
+        if (update.id && !existing.has(update.id)) {
+          issues.add(['rows', index, 'id'], `No row with id '${update.id}' in this table`);
+        }
+      });
+      const seen = new Set<string>();
+      updates.forEach((update, index) => {
+        if (update.id && seen.has(update.id))
+          issues.add(['rows', index, 'id'], `Row '${update.id}' appears twice`);
+        if (update.id) seen.add(update.id);
+      });
+      issues.throwIfAny();
+
+      const now = this.#now();
+      const configs = columns.map((column) => column.config);
+      const keyById = new Map(columns.map((column) => [column.id, column.config.key]));
+      const idByKey = new Map(columns.map((column) => [column.config.key, column.id]));
+      const results: Row[] = [];
+      const creations: { index: number; values: Record<string, unknown>; metadata: JsonObject | null }[] = [];
+      for (const [index, update] of updates.entries()) {
+        if (!update.id) {
+          creations.push({ index, values: values[index]!, metadata: update.metadata ?? null });
+          continue;
+        }
+        const before = toRow(existing.get(update.id)!);
+        const merged = { ...before.values, ...values[index]! };
+        const changedKeys = Object.keys(values[index]!)
+          .filter((columnId) => JSON.stringify(before.values[columnId]) !== JSON.stringify(merged[columnId]))
+          .map((columnId) => keyById.get(columnId)!);
+        const metadata = update.metadata === undefined ? before.metadata : update.metadata;
+        await trx
+          .updateTable('rows')
+          .set({
+            data: JSON.stringify(merged),
+            metadata: metadata === null ? null : JSON.stringify(metadata),
+            updated_at: now,
+          })
+          .where('id', '=', update.id)
+          .execute();
+        if (changedKeys.length > 0) {
+          const staleIds = [...downstreamKeys(configs, changedKeys)].map((key) => idByKey.get(key)!);
+          await this.#markStale(trx, tableId, staleIds, [update.id]);
+        }
+        results[index] = { ...before, values: merged, metadata, updatedAt: now };
+      }
+      const created = await this.#insertRowRecords(trx, tableId, creations);
+      creations.forEach((creation, position) => (results[creation.index] = created[position]!));
+      const cells = await this.#cellsByRow(
+        trx,
+        results.map((row) => row.id),
+      );
+      return { columns, rows: results.map((row) => ({ row, cells: cells.get(row.id) ?? [] })) };
+    });
+  }
+
+  async deleteRows(workspaceId: string, tableId: string, rowIds: string[]): Promise<string[]> {
+    return this.#write(async (trx) => {
+      await this.#lockTable(trx, workspaceId, tableId);
+      const found = (await this.#selectRowsByIds(trx, tableId, rowIds)).map((row) => row.id);
+      if (found.length === 0) return [];
+      let counts = emptyCellCounts();
+      for (const chunk of chunks(found, 1000)) {
+        counts = addCounts(counts, await this.#countCells(trx, { rowIds: chunk }));
+        await trx.deleteFrom('cells').where('row_id', 'in', chunk).execute();
+        await trx.deleteFrom('rows').where('id', 'in', chunk).execute();
+      }
+      await this.#adjustCounters(trx, tableId, negate(counts), -found.length);
+      const order = new Map(rowIds.map((id, index) => [id, index]));
+      return found.sort((a, b) => order.get(a)! - order.get(b)!);
+    });
+  }
+
+  async getRow(workspaceId: string, tableId: string, rowId: string): Promise<RowsResult> {
+    await this.#requireTable(this.#db, workspaceId, tableId);
+    const [columns, records] = await Promise.all([
+      this.#readColumns(this.#db, tableId),
+      this.#selectRowsByIds(this.#db, tableId, [rowId]),
+    ]);
+    const record = records[0];
+    if (!record) throw new NotFoundError('row', rowId);
+    const cells = await this.#cellsByRow(this.#db, [rowId]);
+    return { columns, rows: [{ row: toRow(record), cells: cells.get(rowId) ?? [] }] };
+  }
+
+  async getTableData(
+    workspaceId: string,
+    tableId: string,
+    page: { offset: number; limit: number },
+  ): Promise<TableData> {
+    const detail = await this.#readDetail(this.#db, workspaceId, tableId);
+    const records = await this.#db
+      .selectFrom('rows')
+      .selectAll()
+      .where('table_id', '=', tableId)
+      .orderBy('id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
+    const rows = records.map(toRow);
+    const cells = await this.#cellsByRow(
+      this.#db,
+      rows.map((row) => row.id),
+    );
+    return {
+      detail,
+      columns: detail.columns,
+      rows: rows.map((row): RowWithCells => ({ row, cells: cells.get(row.id) ?? [] })),
+    };
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────
+
+  #write<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute(work);
+  }
+
+  async #requireTable(
+    db: StoreDb | Trx,
+    workspaceId: string,
+    tableId: string,
+  ): Promise<Selectable<TablesTable>> {
+    const table = await db
+      .selectFrom('tables')
+      .selectAll()
+      .where('id', '=', tableId)
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirst();
+    if (!table) throw new NotFoundError('table', tableId);
+    return table;
+  }
+
+  async #lockTable(trx: Trx, workspaceId: string, tableId: string): Promise<Selectable<TablesTable>> {
+    const table = await this.#dialect.selectTableForUpdate(trx, workspaceId, tableId);
+    if (!table) throw new NotFoundError('table', tableId);
+    return table;
+  }
+
+  async #readDetail(db: StoreDb | Trx, workspaceId: string, tableId: string): Promise<TableDetail> {
+    const row = await db
+      .selectFrom('tables')
+      .innerJoin('workspaces', 'workspaces.id', 'tables.workspace_id')
+      .selectAll('tables')
+      .select(['workspaces.owner_id as owner_id', 'workspaces.owner_email as owner_email'])
+      .where('tables.id', '=', tableId)
+      .where('tables.workspace_id', '=', workspaceId)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError('table', tableId);
+    const [columns, children] = await Promise.all([
+      this.#readColumns(db, tableId),
+      db
+        .selectFrom('tables')
+        .select('id')
+        .where('parent_table_id', '=', tableId)
+        .orderBy('created_at')
+        .execute(),
+    ]);
+    return {
+      table: toTable(row),
+      columns,
+      owner: { id: row.owner_id, email: row.owner_email },
+      childTableIds: children.map((child) => child.id),
+    };
+  }
+
+  async #readColumns(db: StoreDb | Trx, tableId: string): Promise<Column[]> {
+    const rows = await db
+      .selectFrom('columns')
+      .selectAll()
+      .where('table_id', '=', tableId)
+      .orderBy('position')
+      .execute();
+    return rows.map(toColumn);
+  }
+
+  async #insertColumns(
+    trx: Trx,
+    tableId: string,
+    configs: ColumnConfig[],
+    firstPosition: number,
+    now: string,
+  ): Promise<Column[]> {
+    if (configs.length === 0) return [];
+    const records = configs.map((config, index) => ({
+      id: newId(),
+      table_id: tableId,
+      key: config.key,
+      kind: config.kind,
+      position: firstPosition + index,
+      config: JSON.stringify(config),
+      created_at: now,
+      updated_at: now,
+    }));
+    await trx.insertInto('columns').values(records).execute();
+    return records.map(toColumn);
+  }
+
+  async #insertRowRecords(
+    trx: Trx,
+    tableId: string,
+    rows: { values: Record<string, unknown>; metadata: JsonObject | null }[],
+  ): Promise<Row[]> {
+    if (rows.length === 0) return [];
+    const now = this.#now();
+    const records = rows.map((row) => ({
+      id: newId(),
+      table_id: tableId,
+      parent_row_id: null,
+      data: JSON.stringify(row.values),
+      metadata: row.metadata === null ? null : JSON.stringify(row.metadata),
+      created_at: now,
+      updated_at: now,
+    }));
+    const perStatement = Math.floor(this.#dialect.maxParameters / 7);
+    for (const chunk of chunks(records, perStatement)) await trx.insertInto('rows').values(chunk).execute();
+    await trx
+      .updateTable('tables')
+      .set((eb) => ({ num_rows: eb('num_rows', '+', records.length), updated_at: now }))
+      .where('id', '=', tableId)
+      .execute();
+    return records.map(toRow);
+  }
+
+  async #selectRowsByIds(
+    db: StoreDb | Trx,
+    tableId: string,
+    ids: string[],
+  ): Promise<Selectable<RowsTable>[]> {
+    const result: Selectable<RowsTable>[] = [];
+    for (const chunk of chunks([...new Set(ids)], 1000)) {
+      result.push(
+        ...(await db
+          .selectFrom('rows')
+          .selectAll()
+          .where('table_id', '=', tableId)
+          .where('id', 'in', chunk)
+          .execute()),
+      );
+    }
+    return result;
+  }
+
+  async #cellsByRow(db: StoreDb | Trx, rowIds: string[]): Promise<Map<string, Cell[]>> {
+    const result = new Map<string, Cell[]>();
+    for (const chunk of chunks(rowIds, 1000)) {
+      const rows = await db.selectFrom('cells').selectAll().where('row_id', 'in', chunk).execute();
+      for (const row of rows) {
+        const cell = toCell(row);
+        const list = result.get(cell.rowId);
+        if (list) list.push(cell);
+        else result.set(cell.rowId, [cell]);
+      }
+    }
+    return result;
+  }
+
+  async #countCells(trx: Trx, filter: CellFilter): Promise<CellCounts> {
+    const rows = await trx
+      .selectFrom('cells')
+      .where(cellWhere(filter))
+      .select((eb) => ['status', eb.fn.countAll<number | string>().as('n')])
+      .groupBy('status')
+      .execute();
+    const counts = emptyCellCounts();
+    for (const row of rows) counts[row.status as CellStatus] += Number(row.n);
+    return counts;
+  }
+
+  /** Marks finished cells of these columns stale (of these rows, or of every row) and moves the counters. */
+  async #markStale(
+    trx: Trx,
+    tableId: string,
+    columnIds: string[],
+    rowIds: string[] | undefined,
+  ): Promise<void> {
+    if (columnIds.length === 0) return;
+    const filter: CellFilter = { tableId, columnIds, rowIds, statuses: STALEABLE_STATUSES };
+    const counts = await this.#countCells(trx, filter);
+    const moved = CELL_STATUSES.reduce((sum, status) => sum + counts[status], 0);
+    if (moved === 0) return;
+    await trx
+      .updateTable('cells')
+      .set({ status: 'stale', updated_at: this.#now() })
+      .where(cellWhere(filter))
+      .execute();
+    await this.#adjustCounters(trx, tableId, { ...negate(counts), stale: moved - counts.stale }, 0);
+  }
+
+  async #adjustCounters(
+    trx: Trx,
+    tableId: string,
+    deltas: Partial<CellCounts>,
+    rowDelta: number,
+  ): Promise<void> {
+    const entries = Object.entries(deltas).filter(([, delta]) => delta !== 0) as [CellStatus, number][];
+    if (entries.length === 0 && rowDelta === 0) return;
+    await trx
+      .updateTable('tables')
+      .set((eb) => {
+        const changes: Record<string, unknown> = { updated_at: this.#now() };
+        for (const [status, delta] of entries) {
+          const column = COUNTER_COLUMNS[status];
+          changes[column] = eb(column, '+', delta);
+        }
+        if (rowDelta !== 0) changes.num_rows = eb('num_rows', '+', rowDelta);
+        return changes;
+      })
+      .where('id', '=', tableId)
+      .execute();
+  }
+}
+
+// ── mapping database rows to domain objects ──────────────────────────────────────────────
+
+function toIso(value: string | Date): string {
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+function toWorkspace(row: Selectable<WorkspacesTable>): Workspace {
+  return {
+    id: row.id,
+    name: row.name,
+    ownerId: row.owner_id,
+    ownerEmail: row.owner_email,
+    createdAt: toIso(row.created_at),
+  };
+}
+
+function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: toIso(row.created_at),
+    revokedAt: row.revoked_at === null ? null : toIso(row.revoked_at),
+  };
+}
+
+function toTable(row: Selectable<TablesTable>): Table {
+  const counts = emptyCellCounts();
+  for (const status of CELL_STATUSES) counts[status] = Number(row[COUNTER_COLUMNS[status]]);
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    name: row.name,
+    description: row.description,
+    tags: parseJson<string[]>(row.tags),
+    kind: row.kind as TableKind,
+    notify: Boolean(row.notify),
+    settings: parseJson<TableSettings>(row.settings)!,
+    parentTableId: row.parent_table_id,
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+    numRows: Number(row.num_rows),
+    cellCounts: counts,
+  };
+}
+
+function toColumn(row: Selectable<ColumnsTable>): Column {
+  return {
+    id: row.id,
+    tableId: row.table_id,
+    // Re-parsing normalizes field order (jsonb reorders keys) and fills defaults added since the write.
+    config: ColumnConfigSchema.parse(parseJson(row.config)),
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+function toRow(row: Selectable<RowsTable>): Row {
+  return {
+    id: row.id,
+    tableId: row.table_id,
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+    parentRowId: row.parent_row_id,
+    values: parseJson<Record<string, unknown>>(row.data)!,
+    metadata: parseJson<JsonObject>(row.metadata),
+  };
+}
+
+function toCell(row: Selectable<CellsTable>): Cell {
+  return {
+    rowId: row.row_id,
+    columnId: row.column_id,
+    status: row.status as CellStatus,
+    value: parseJson(row.value),
+    error: parseJson(row.error),
+    reason: row.reason,
+    attempts: Number(row.attempts),
+    cost: Number(row.cost),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+// ── small helpers ────────────────────────────────────────────────────────────────────────
+
+interface CellFilter {
+  tableId?: string;
+  columnIds?: string[];
+  rowIds?: string[];
+  statuses?: readonly string[];
+}
+
+function cellWhere(filter: CellFilter) {
+  return (eb: ExpressionBuilder<Database, 'cells'>) => {
+    const conditions: Expression<SqlBool>[] = [];
+    if (filter.tableId !== undefined) conditions.push(eb('table_id', '=', filter.tableId));
+    if (filter.columnIds !== undefined) conditions.push(eb('column_id', 'in', filter.columnIds));
+    if (filter.rowIds !== undefined) conditions.push(eb('row_id', 'in', filter.rowIds));
+    if (filter.statuses !== undefined) conditions.push(eb('status', 'in', [...filter.statuses]));
+    return eb.and(conditions);
+  };
+}
+
+function rowResolver(columns: Column[]) {
+  const inputIds = new Map(
+    columns
+      .filter((column) => isInputKind(column.config.kind))
+      .map((column) => [column.config.key, column.id]),
+  );
+  const computed = new Set(
+    columns.filter((column) => !isInputKind(column.config.kind)).map((column) => column.config.key),
+  );
+  return (data: Record<string, unknown>, path: (string | number)[], issues: IssueCollector) =>
+    resolveRowData(inputIds, computed, data, path, issues);
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+function negate(counts: CellCounts): CellCounts {
+  const result = emptyCellCounts();
+  for (const status of CELL_STATUSES) result[status] = -counts[status];
+  return result;
+}
+
+function addCounts(a: CellCounts, b: CellCounts): CellCounts {
+  const result = emptyCellCounts();
+  for (const status of CELL_STATUSES) result[status] = a[status] + b[status];
+  return result;
+}

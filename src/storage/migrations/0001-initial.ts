@@ -1,0 +1,175 @@
+import type { SqlMigration } from './types.ts';
+
+const COUNTERS = [
+  'num_rows',
+  'cells_queued',
+  'cells_running',
+  'cells_done',
+  'cells_failed',
+  'cells_skipped',
+  'cells_cancelled',
+  'cells_stale',
+];
+
+/** The data model: workspaces, keys, tables with maintained counters, columns, rows, and cells as rows. */
+export const initial: SqlMigration = {
+  name: '0001_initial',
+  sqlite: [
+    `CREATE TABLE workspaces (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE,
+      owner_id TEXT NOT NULL,
+      owner_email TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    )`,
+    `CREATE TABLE api_keys (
+      id TEXT PRIMARY KEY,
+      workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+      name TEXT NOT NULL,
+      key_hash TEXT NOT NULL UNIQUE,
+      prefix TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      revoked_at TEXT
+    )`,
+    `CREATE INDEX api_keys_workspace ON api_keys(workspace_id)`,
+    `CREATE TABLE tables (
+      id TEXT PRIMARY KEY,
+      workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+      parent_table_id TEXT REFERENCES tables(id) ON DELETE CASCADE,
+      name TEXT NOT NULL,
+      description TEXT,
+      tags TEXT,
+      kind TEXT NOT NULL,
+      notify INTEGER NOT NULL DEFAULT 0,
+      settings TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      ${COUNTERS.map((name) => `${name} INTEGER NOT NULL DEFAULT 0`).join(',\n      ')}
+    )`,
+    `CREATE INDEX tables_workspace ON tables(workspace_id, created_at)`,
+    `CREATE INDEX tables_parent ON tables(parent_table_id)`,
+    `CREATE TABLE columns (
+      id TEXT PRIMARY KEY,
+      table_id TEXT NOT NULL REFERENCES tables(id) ON DELETE CASCADE,
+      key TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      position INTEGER NOT NULL,
+      config TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      UNIQUE (table_id, key)
+    )`,
+    `CREATE TABLE rows (
+      id TEXT PRIMARY KEY,
+      table_id TEXT NOT NULL REFERENCES tables(id) ON DELETE CASCADE,
+      parent_row_id TEXT,
+      data TEXT NOT NULL,
+      metadata TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    )`,
+    `CREATE INDEX rows_table ON rows(table_id, id)`,
+    `CREATE INDEX rows_parent ON rows(parent_row_id) WHERE parent_row_id IS NOT NULL`,
+    `CREATE TABLE cells (
+      row_id TEXT NOT NULL REFERENCES rows(id) ON DELETE CASCADE,
+      column_id TEXT NOT NULL REFERENCES columns(id) ON DELETE CASCADE,
+      table_id TEXT NOT NULL,
+      status TEXT NOT NULL,
+      value TEXT,
+      error TEXT,
+      reason TEXT,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      cost REAL NOT NULL DEFAULT 0,
+      run_id TEXT,
+      worker_id TEXT,
+      leased_until INTEGER,
+      available_at INTEGER,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      started_at TEXT,
+      finished_at TEXT,
+      PRIMARY KEY (row_id, column_id)
+    )`,
+    `CREATE INDEX cells_column_status ON cells(column_id, status)`,
+    `CREATE INDEX cells_table_status ON cells(table_id, status)`,
+  ],
+  postgres: [
+    `CREATE TABLE workspaces (
+      id uuid PRIMARY KEY,
+      name text NOT NULL UNIQUE,
+      owner_id uuid NOT NULL,
+      owner_email text NOT NULL,
+      created_at timestamptz NOT NULL
+    )`,
+    `CREATE TABLE api_keys (
+      id uuid PRIMARY KEY,
+      workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+      name text NOT NULL,
+      key_hash text NOT NULL UNIQUE,
+      prefix text NOT NULL,
+      created_at timestamptz NOT NULL,
+      revoked_at timestamptz
+    )`,
+    `CREATE INDEX api_keys_workspace ON api_keys(workspace_id)`,
+    `CREATE TABLE tables (
+      id uuid PRIMARY KEY,
+      workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+      parent_table_id uuid REFERENCES tables(id) ON DELETE CASCADE,
+      name text NOT NULL,
+      description text,
+      tags jsonb,
+      kind text NOT NULL,
+      notify boolean NOT NULL DEFAULT false,
+      settings jsonb NOT NULL,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      ${COUNTERS.map((name) => `${name} bigint NOT NULL DEFAULT 0`).join(',\n      ')}
+    )`,
+    `CREATE INDEX tables_workspace ON tables(workspace_id, created_at)`,
+    `CREATE INDEX tables_parent ON tables(parent_table_id)`,
+    `CREATE TABLE columns (
+      id uuid PRIMARY KEY,
+      table_id uuid NOT NULL REFERENCES tables(id) ON DELETE CASCADE,
+      key text NOT NULL,
+      kind text NOT NULL,
+      position integer NOT NULL,
+      config jsonb NOT NULL,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      UNIQUE (table_id, key)
+    )`,
+    `CREATE TABLE rows (
+      id uuid PRIMARY KEY,
+      table_id uuid NOT NULL REFERENCES tables(id) ON DELETE CASCADE,
+      parent_row_id uuid,
+      data jsonb NOT NULL,
+      metadata jsonb,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL
+    )`,
+    `CREATE INDEX rows_table ON rows(table_id, id)`,
+    `CREATE INDEX rows_parent ON rows(parent_row_id) WHERE parent_row_id IS NOT NULL`,
+    `CREATE TABLE cells (
+      row_id uuid NOT NULL REFERENCES rows(id) ON DELETE CASCADE,
+      column_id uuid NOT NULL REFERENCES columns(id) ON DELETE CASCADE,
+      table_id uuid NOT NULL,
+      status text NOT NULL,
+      value jsonb,
+      error jsonb,
+      reason text,
+      attempts integer NOT NULL DEFAULT 0,
+      cost double precision NOT NULL DEFAULT 0,
+      run_id uuid,
+      worker_id text,
+      leased_until bigint,
+      available_at bigint,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      started_at timestamptz,
+      finished_at timestamptz,
+      PRIMARY KEY (row_id, column_id)
+    )`,
+    `CREATE INDEX cells_column_status ON cells(column_id, status)`,
+    `CREATE INDEX cells_table_status ON cells(table_id, status)`,
+  ],
+};

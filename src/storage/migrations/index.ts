@@ -1,0 +1,22 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { initial } from './0001-initial.ts';
+import type { SqlMigration } from './types.ts';
+
+const MIGRATIONS: readonly SqlMigration[] = [initial];
+
+/** Feeds the numbered migrations for one store to Kysely's Migrator (which locks and records them). */
+export function migrationProvider(store: 'sqlite' | 'postgres'): MigrationProvider {
+  return {
+    getMigrations: () => {
+      const result: Record<string, Migration> = {};
+      for (const migration of MIGRATIONS) {
+        result[migration.name] = {
+          up: async (db: Kysely<unknown>) => {
+            for (const statement of migration[store]) await sql.raw(statement).execute(db);
+          },
+        };
+      }
+      return Promise.resolve(result);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Row types of the database as Kysely sees them. JSON columns travel as text on both stores (the
+ * Postgres adapter returns json/jsonb unparsed), timestamps as ISO strings in, string|Date out,
+ * booleans as 0/1 on SQLite and true/false on Postgres.
+ */
+type Timestamp = ColumnType<string | Date, string, string>;
+type Bool = ColumnType<number | boolean, number | boolean, number | boolean>;
+type JsonText = string;
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  owner_id: string;
+  owner_email: string;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface TablesTable {
+  id: string;
+  workspace_id: string;
+  parent_table_id: string | null;
+  name: string;
+  description: string | null;
+  tags: JsonText | null;
+  kind: string;
+  notify: Bool;
+  settings: JsonText;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  num_rows: Generated<number>;
+  cells_queued: Generated<number>;
+  cells_running: Generated<number>;
+  cells_done: Generated<number>;
+  cells_failed: Generated<number>;
+  cells_skipped: Generated<number>;
+  cells_cancelled: Generated<number>;
+  cells_stale: Generated<number>;
+}
+
+export interface ColumnsTable {
+  id: string;
+  table_id: string;
+  key: string;
+  kind: string;
+  position: number;
+  config: JsonText;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RowsTable {
+  id: string;
+  table_id: string;
+  parent_row_id: string | null;
+  /** Input values keyed by column id. */
+  data: JsonText;
+  metadata: JsonText | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CellsTable {
+  row_id: string;
+  column_id: string;
+  table_id: string;
+  status: string;
+  value: JsonText | null;
+  error: JsonText | null;
+  reason: string | null;
+  attempts: Generated<number>;
+  cost: Generated<number>;
+  run_id: string | null;
+  worker_id: string | null;
+  /** Epoch ms; the lease and the earliest next attempt are compared as numbers on both stores. */
+  leased_until: number | null;
+  available_at: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface Database {
+  workspaces: WorkspacesTable;
+  api_keys: ApiKeysTable;
+  tables: TablesTable;
+  columns: ColumnsTable;
+  rows: RowsTable;
+  cells: CellsTable;
+}

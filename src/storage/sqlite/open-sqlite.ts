@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Sqlite from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  SqliteAdapter,
+  SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+} from 'kysely';
+import type { Clock } from '../../engine/ports.ts';
+import { SQLITE_DIALECT } from '../dialect.ts';
+import { KyselyStore } from '../kysely-store.ts';
+import { migrationProvider } from '../migrations/index.ts';
+import { runMigrations } from '../run-migrations.ts';
+import type { Database } from '../schema.ts';
+
+/** Write transactions take the write lock up front, so two processes never deadlock upgrading a read lock. */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+function sqliteDialect(database: Sqlite.Database): Dialect {
+  return {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new ImmediateSqliteDriver({ database }),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  };
+}
+
+/** Opens (creating if needed) the SQLite file, in WAL mode, and brings its schema up to date. */
+export async function openSqliteStore(file: string, clock: Clock): Promise<KyselyStore> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const database = new Sqlite(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('cache_size = -65536');
+  database.pragma('temp_store = MEMORY');
+  const db = new Kysely<Database>({ dialect: sqliteDialect(database) });
+  await runMigrations(new Migrator({ db, provider: migrationProvider('sqlite') }));
+  return new KyselyStore({ db, dialect: SQLITE_DIALECT, clock, location: file });
+}
