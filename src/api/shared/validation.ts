@@ -132,15 +132,16 @@ function toDetail(issue: z.core.$ZodIssue, root: LocRoot, input: unknown): Valid
       if (issue.format === 'regex') return [{ loc, msg: issue.message, type: 'string_pattern_mismatch' }];
       return [{ loc, msg: issue.message, type: 'value_error' }];
     case 'invalid_union': {
-      const tag = issue.discriminator ?? (issue as { note?: string }).note;
-      if (tag && issue.discriminator) {
-        const received = valueAt(input, [...issue.path, issue.discriminator]);
-        if (received === undefined) {
-          return [{ loc: [...loc, issue.discriminator], msg: 'Field required', type: 'missing' }];
-        }
+      if (issue.discriminator) {
+        // zod already points the issue at the discriminator field.
+        const tagPath =
+          issue.path.at(-1) === issue.discriminator ? issue.path : [...issue.path, issue.discriminator];
+        const tagLoc = [root, ...tagPath.map((part) => (typeof part === 'symbol' ? String(part) : part))];
+        const received = valueAt(input, tagPath);
+        if (received === undefined) return [{ loc: tagLoc, msg: 'Field required', type: 'missing' }];
         return [
           {
-            loc: [...loc, issue.discriminator],
+            loc: tagLoc,
             msg: `Input tag ${JSON.stringify(received)} found using '${issue.discriminator}' does not match any of the expected tags`,
             type: 'union_tag_invalid',
           },
