@@ -125,3 +125,55 @@ export function downstreamKeys(configs: readonly ColumnConfig[], changedKeys: It
 export function describeColumn(config: ColumnConfig, path: IssuePath = []): string {
   return path.length > 0 ? `column '${config.key}' (${formatIssuePath(path)})` : `column '${config.key}'`;
 }
+
+/**
+ * For each computed column, the computed columns it reads directly (by id), and an order in which
+ * every column comes after the columns it reads. Input columns never wait: they have no cells.
+ */
+export interface ComputedGraph {
+  upstream: Map<string, string[]>;
+  order: string[];
+}
+
+export function computedGraph(columns: readonly { id: string; config: ColumnConfig }[]): ComputedGraph {
+  const byKey = new Map(columns.map((column) => [column.config.key, column]));
+  const upstream = new Map<string, string[]>();
+  for (const column of columns) {
+    if (column.config.kind === 'input') continue;
+    upstream.set(
+      column.id,
+      dependencyKeys(column.config)
+        .map((key) => byKey.get(key))
+        .filter((dep) => dep !== undefined && dep.config.kind !== 'input')
+        .map((dep) => dep!.id),
+    );
+  }
+  const order: string[] = [];
+  const placed = new Set<string>();
+  const place = (id: string, trail: Set<string>): void => {
+    if (placed.has(id) || trail.has(id)) return;
+    trail.add(id);
+    for (const dep of upstream.get(id) ?? []) place(dep, trail);
+    placed.add(id);
+    order.push(id);
+  };
+  for (const id of upstream.keys()) place(id, new Set());
+  return { upstream, order };
+}
+
+/** Computed columns that read `columnIds`, directly or through others (by id). */
+export function downstreamColumnIds(graph: ComputedGraph, columnIds: Iterable<string>): Set<string> {
+  const readers = new Map<string, string[]>();
+  for (const [id, deps] of graph.upstream) for (const dep of deps) readers.set(dep, [...(readers.get(dep) ?? []), id]);
+  const result = new Set<string>();
+  const queue = [...columnIds];
+  while (queue.length > 0) {
+    for (const reader of readers.get(queue.pop()!) ?? []) {
+      if (!result.has(reader)) {
+        result.add(reader);
+        queue.push(reader);
+      }
+    }
+  }
+  return result;
+}

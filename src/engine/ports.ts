@@ -1,7 +1,10 @@
 import type { CellCounts } from '../domain/cell-status.ts';
 import type { ColumnConfig, TableKind } from '../domain/columns.ts';
+import type { Run, RunMode, SkipReason } from '../domain/runs.ts';
 import type {
   ApiKey,
+  CellError,
+  CellValue,
   Column,
   JsonObject,
   RowWithCells,
@@ -21,9 +24,24 @@ import type {
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /** Resolves after `ms` of this clock's time, or early (without error) when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
 
 export const TABLE_SORTS = ['-created_at', 'created_at', 'name', '-name', 'num_rows', '-num_rows'] as const;
 export type TableSort = (typeof TABLE_SORTS)[number];
@@ -91,7 +109,7 @@ export interface TableData extends RowsResult {
  *   const ws = await store.createWorkspace({ name: 'default', ownerEmail: 'owner@localhost' });
  *   const { table } = await store.createTable(ws.id, { name: 'Leads', kind: 'generic', … });
  */
-export interface Store {
+export interface Store extends RunStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, for people: a file path or a redacted URL. */
   readonly location: string;
@@ -147,6 +165,151 @@ export interface Store {
     tableId: string,
     page: { offset: number; limit: number },
   ): Promise<TableData>;
+}
+
+export interface RunRequest {
+  mode: RunMode;
+  /** Row ids to scope the run; null = every row. */
+  rowIds: string[] | null;
+  /** Column ids to scope the run; null = every computed column. Input columns are ignored. */
+  columnIds: string[] | null;
+  /** Stop claiming the run's cells once its cost reaches this (USD). */
+  maxCost?: number | null;
+}
+
+/** A cell as a worker holds it: its identity, its lease fence, and everything needed to compute it. */
+export interface ClaimedCell {
+  rowId: string;
+  columnId: string;
+  tableId: string;
+  workspaceId: string;
+  runId: string | null;
+  /** The lease token: the completion must carry it, or it is discarded. */
+  fence: number;
+  /** Attempts so far, this one included. */
+  attempt: number;
+  column: Column;
+  tableKind: TableKind;
+  /** The row's values by column key: inputs as given, computed columns by their answer (done cells only). */
+  values: Record<string, unknown>;
+  bypassCache: boolean;
+}
+
+export interface CellRef {
+  rowId: string;
+  columnId: string;
+  fence: number;
+}
+
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  searches?: number;
+  pagesFetched?: number;
+  cached?: boolean;
+}
+
+export type CellOutcome =
+  | { status: 'done'; value: CellValue; cost: number; usage?: Usage; cacheKey?: string }
+  | { status: 'failed'; error: CellError; cost?: number; usage?: Usage }
+  | { status: 'skipped'; reason: SkipReason; error?: CellError }
+  /** Back to the queue until `availableAt` (epoch ms), keeping the error for people to see. */
+  | { status: 'retry'; availableAt: number; error: CellError; cost?: number };
+
+export interface CellResult extends CellRef {
+  outcome: CellOutcome;
+}
+
+export interface CachedResult {
+  value: CellValue;
+  cost: number;
+  usage: Usage | null;
+}
+
+/**
+ * The run engine's half of the store: runs are planned into queued cells, workers claim cells with a
+ * lease, and complete them fenced. Cells are the queue; no other job table exists.
+ */
+export interface RunStore {
+  /** Queues the cells a run asks for and records the run; unknown row/column ids are a ValidationError. */
+  planRun(workspaceId: string, tableId: string, request: RunRequest): Promise<Run>;
+  getRun(workspaceId: string, tableId: string, runId: string): Promise<Run>;
+  listRuns(workspaceId: string, tableId: string, page: { offset: number; limit: number }): Promise<{ items: Run[]; total: number }>;
+  /** Queued and running cells of the run end `cancelled`; running ones lose their lease (fence moves on). */
+  cancelRun(workspaceId: string, tableId: string, runId: string): Promise<Run>;
+
+  /** Leases up to `limit` claimable cells (queued, not waiting on upstream cells, due) to `workerId`. */
+  claimCells(workerId: string, limit: number, leaseMs: number): Promise<ClaimedCell[]>;
+  /** Extends the leases still held; returns the cells whose lease was lost (cancelled, swept, changed). */
+  extendLeases(workerId: string, cells: CellRef[], leaseMs: number): Promise<CellRef[]>;
+  /** Records results whose fence still matches; the rest are discarded. Returns how many were applied. */
+  completeCells(results: CellResult[]): Promise<{ applied: number; discarded: number }>;
+  /** Returns running cells whose lease expired to the queue. */
+  releaseExpiredLeases(): Promise<number>;
+  /** When the earliest queued, non-waiting cell becomes due (epoch ms), or undefined when none is queued. */
+  nextDueAt(): Promise<number | undefined>;
+
+  getCachedResult(workspaceId: string, cacheKey: string): Promise<CachedResult | undefined>;
+  putCachedResult(workspaceId: string, cacheKey: string, result: CachedResult, ttlMs: number): Promise<void>;
+}
+
+export type ProviderErrorKind = 'retryable' | 'rate_limited' | 'non_retryable' | 'auth';
+
+/** How a provider call failed; only the engine decides what each kind means for the cell. */
+export interface ProviderError {
+  kind: ProviderErrorKind;
+  message: string;
+  /** For `rate_limited` (and `retryable` with a Retry-After): wait at least this long. */
+  retryAfterMs?: number;
+}
+
+export type ProviderResult =
+  | { ok: true; value: CellValue; cost?: number; usage?: Usage }
+  | { ok: false; error: ProviderError; cost?: number };
+
+export interface ProviderLimits {
+  maxConcurrency?: number;
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+}
+
+export interface ProviderRequest {
+  column: Column;
+  tableKind: TableKind;
+  values: Record<string, unknown>;
+  workspaceId: string;
+}
+
+/** What a provider will do for one cell, decided before any call (so missing inputs cost nothing). */
+export type PreparedCall =
+  | {
+      kind: 'call';
+      /** Calls with the same limiter key share one concurrency limit and one rate limit, process-wide. */
+      limiterKey: string;
+      limits?: ProviderLimits;
+      /** Identical work has an identical key: one call, reused across rows, runs and tables. */
+      cacheKey?: string;
+      estimatedTokens?: number;
+      execute(context: { signal: AbortSignal }): Promise<ProviderResult>;
+    }
+  | { kind: 'skip'; reason: SkipReason; message: string }
+  | { kind: 'fail'; error: ProviderError };
+
+/**
+ * Computes cells of one column kind.
+ *
+ * @example
+ *   const prepared = provider.prepare({ column, tableKind: 'generic', values: { name: 'Acme' }, workspaceId });
+ *   if (prepared.kind === 'call') await prepared.execute({ signal });
+ */
+export interface Provider {
+  readonly name: string;
+  prepare(request: ProviderRequest): PreparedCall;
+}
+
+export interface ProviderRegistry {
+  /** The provider computing this column, or undefined when none is available for its kind. */
+  forColumn(column: Column): Provider | undefined;
 }
 
 export type { CellCounts };

@@ -30,6 +30,18 @@ export interface StoreDialect {
   ): Promise<Selectable<TablesTable> | undefined>;
   /** Largest number of bound parameters one statement may carry. */
   readonly maxParameters: number;
+  /** A bound value with an explicit SQL type (Postgres cannot infer types in an INSERT … SELECT list). */
+  typed(value: unknown, type: 'uuid' | 'boolean' | 'bigint' | 'timestamptz' | 'text' | 'integer'): RawBuilder<unknown>;
+  /** Claim candidates lock their rows and skip those another worker holds. */
+  lockForClaim<Q extends ClaimQuery>(query: Q): Q;
+  /** Queued, not waiting on upstream cells, due by `nowMs`. Literals, so the partial queue index applies. */
+  claimableNow(nowMs: number): RawBuilder<SqlBool>;
+  /** Queued and not waiting, due or not. */
+  claimableAnyTime(): RawBuilder<SqlBool>;
+}
+
+interface ClaimQuery {
+  forUpdate(): { skipLocked(): unknown };
 }
 
 export const SQLITE_DIALECT: StoreDialect = {
@@ -50,6 +62,11 @@ export const SQLITE_DIALECT: StoreDialect = {
       .where('workspace_id', '=', workspaceId)
       .executeTakeFirst(),
   maxParameters: 32_000,
+  typed: (value) => sql`${typeof value === 'boolean' ? (value ? 1 : 0) : value}`,
+  // One writer at a time (BEGIN IMMEDIATE): nothing to skip.
+  lockForClaim: (query) => query,
+  claimableNow: (nowMs) => sql<SqlBool>`status = 'queued' and waiting = 0 and available_at <= ${nowMs}`,
+  claimableAnyTime: () => sql<SqlBool>`status = 'queued' and waiting = 0`,
 };
 
 export const POSTGRES_DIALECT: StoreDialect = {
@@ -67,6 +84,10 @@ export const POSTGRES_DIALECT: StoreDialect = {
       .forUpdate()
       .executeTakeFirst(),
   maxParameters: 60_000,
+  typed: (value, type) => sql`cast(${value} as ${sql.raw(type)})`,
+  lockForClaim: (query) => query.forUpdate().skipLocked() as typeof query,
+  claimableNow: (nowMs) => sql<SqlBool>`status = 'queued' and not waiting and available_at <= ${nowMs}`,
+  claimableAnyTime: () => sql<SqlBool>`status = 'queued' and not waiting`,
 };
 
 export type StoreDb = Kysely<Database>;

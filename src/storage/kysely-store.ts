@@ -1,39 +1,20 @@
-import {
-  sql,
-  type Expression,
-  type ExpressionBuilder,
-  type Selectable,
-  type SqlBool,
-  type Transaction,
-} from 'kysely';
-import {
-  canGoStale,
-  CELL_STATUSES,
-  emptyCellCounts,
-  type CellCounts,
-  type CellStatus,
-} from '../domain/cell-status.ts';
-import { dependencyKeys, downstreamKeys } from '../domain/column-graph.ts';
+import { sql, type Selectable, type Transaction } from 'kysely';
+import { computedGraph, dependencyKeys, downstreamColumnIds, downstreamKeys } from '../domain/column-graph.ts';
 import { checkColumnSet, type ColumnDraft } from '../domain/column-rules.ts';
-import { ColumnConfigSchema, isInputKind, type ColumnConfig, type TableKind } from '../domain/columns.ts';
+import { isInputKind, type ColumnConfig, type TableKind } from '../domain/columns.ts';
 import { IssueCollector, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
-import type {
-  ApiKey,
-  Cell,
-  Column,
-  JsonObject,
-  Row,
-  RowWithCells,
-  Table,
-  TableDetail,
-  TableSettings,
-  Workspace,
-} from '../domain/model.ts';
+import type { ApiKey, Cell, Column, JsonObject, Row, RowWithCells, Table, TableDetail, Workspace } from '../domain/model.ts';
 import { resolveRowData } from '../domain/rows.ts';
+import type { Run } from '../domain/runs.ts';
 import type {
+  CachedResult,
+  CellRef,
+  CellResult,
+  ClaimedCell,
   Clock,
   ColumnPlacement,
+  RunRequest,
   NewTable,
   RowInput,
   RowsResult,
@@ -43,30 +24,15 @@ import type {
   TableListQuery,
   TablePatch,
 } from '../engine/ports.ts';
+import { invalidateCells, removeCells } from './cell-changes.ts';
+import { applyTransitions, type CellTransition } from './counters.ts';
 import type { StoreDb, StoreDialect } from './dialect.ts';
-import type {
-  ApiKeysTable,
-  CellsTable,
-  ColumnsTable,
-  Database,
-  RowsTable,
-  TablesTable,
-  WorkspacesTable,
-} from './schema.ts';
+import { chunks, toApiKey, toCell, toColumn, toIso, toRow, toTable, toWorkspace } from './mapping.ts';
+import { RunQueries } from './runs.ts';
+import type { Database, RowsTable, TablesTable } from './schema.ts';
 
 type Trx = Transaction<Database>;
 
-const COUNTER_COLUMNS: Record<CellStatus, keyof TablesTable & `cells_${string}`> = {
-  queued: 'cells_queued',
-  running: 'cells_running',
-  done: 'cells_done',
-  failed: 'cells_failed',
-  skipped: 'cells_skipped',
-  cancelled: 'cells_cancelled',
-  stale: 'cells_stale',
-};
-
-const STALEABLE_STATUSES = CELL_STATUSES.filter(canGoStale);
 
 export interface KyselyStoreOptions {
   db: StoreDb;
@@ -84,11 +50,13 @@ export class KyselyStore implements Store {
   readonly #db: StoreDb;
   readonly #dialect: StoreDialect;
   readonly #clock: Clock;
+  readonly #runs: RunQueries;
 
   constructor(options: KyselyStoreOptions) {
     this.#db = options.db;
     this.#dialect = options.dialect;
     this.#clock = options.clock;
+    this.#runs = new RunQueries(options.db, options.dialect, options.clock);
     this.kind = options.dialect.kind;
     this.location = options.location;
   }
@@ -383,15 +351,10 @@ export class KyselyStore implements Store {
         .execute();
       const changed = JSON.stringify(current.config) !== JSON.stringify(config);
       if (changed && !isInputKind(config.kind)) {
-        const updated = columns.map((column) => (column.id === columnId ? { ...column, config } : column));
-        const staleKeys = downstreamKeys(
-          updated.map((column) => column.config),
-          [config.key],
-        ).add(config.key);
-        const staleIds = updated
-          .filter((column) => staleKeys.has(column.config.key))
-          .map((column) => column.id);
-        await this.#markStale(trx, tableId, staleIds, undefined);
+        const graph = computedGraph(columns.map((column) => (column.id === columnId ? { ...column, config } : column)));
+        const affected = [columnId, ...downstreamColumnIds(graph, [columnId])];
+        const transitions = await invalidateCells(trx, this.#dialect, tableId, graph, affected, undefined, this.#stamp());
+        await applyTransitions(trx, transitions, now);
       }
       await trx.updateTable('tables').set({ updated_at: now }).where('id', '=', tableId).execute();
       return { ...current, config, updatedAt: now };
@@ -415,8 +378,7 @@ export class KyselyStore implements Store {
           'path',
         );
       }
-      const counts = await this.#countCells(trx, { columnIds: [columnId] });
-      await trx.deleteFrom('cells').where('column_id', '=', columnId).execute();
+      const transitions = await removeCells(trx, tableId, { columnIds: [columnId] });
       await trx.deleteFrom('columns').where('id', '=', columnId).execute();
       await trx
         .updateTable('columns')
@@ -432,7 +394,7 @@ export class KyselyStore implements Store {
           .where('table_id', '=', tableId)
           .execute();
       }
-      await this.#adjustCounters(trx, tableId, negate(counts), 0);
+      await applyTransitions(trx, transitions, this.#now());
       return column;
     });
   }
@@ -484,6 +446,8 @@ export class KyselyStore implements Store {
       const configs = columns.map((column) => column.config);
       const keyById = new Map(columns.map((column) => [column.id, column.config.key]));
       const idByKey = new Map(columns.map((column) => [column.config.key, column.id]));
+      // Rows whose changed inputs invalidate the same columns are invalidated together.
+      const invalidations = new Map<string, { columnIds: string[]; rowIds: string[] }>();
       const results: Row[] = [];
       const creations: { index: number; values: Record<string, unknown>; metadata: JsonObject | null }[] = [];
       for (const [index, update] of updates.entries()) {
@@ -507,10 +471,20 @@ export class KyselyStore implements Store {
           .where('id', '=', update.id)
           .execute();
         if (changedKeys.length > 0) {
-          const staleIds = [...downstreamKeys(configs, changedKeys)].map((key) => idByKey.get(key)!);
-          await this.#markStale(trx, tableId, staleIds, [update.id]);
+          const columnIds = [...downstreamKeys(configs, changedKeys)].map((key) => idByKey.get(key)!).sort();
+          const group = invalidations.get(columnIds.join());
+          if (group) group.rowIds.push(update.id);
+          else invalidations.set(columnIds.join(), { columnIds, rowIds: [update.id] });
         }
         results[index] = { ...before, values: merged, metadata, updatedAt: now };
+      }
+      if (invalidations.size > 0) {
+        const graph = computedGraph(columns);
+        const transitions: CellTransition[] = [];
+        for (const { columnIds, rowIds } of invalidations.values()) {
+          transitions.push(...(await invalidateCells(trx, this.#dialect, tableId, graph, columnIds, rowIds, this.#stamp())));
+        }
+        await applyTransitions(trx, transitions, now);
       }
       const created = await this.#insertRowRecords(trx, tableId, creations);
       creations.forEach((creation, position) => (results[creation.index] = created[position]!));
@@ -527,13 +501,14 @@ export class KyselyStore implements Store {
       await this.#lockTable(trx, workspaceId, tableId);
       const found = (await this.#selectRowsByIds(trx, tableId, rowIds)).map((row) => row.id);
       if (found.length === 0) return [];
-      let counts = emptyCellCounts();
-      for (const chunk of chunks(found, 1000)) {
-        counts = addCounts(counts, await this.#countCells(trx, { rowIds: chunk }));
-        await trx.deleteFrom('cells').where('row_id', 'in', chunk).execute();
-        await trx.deleteFrom('rows').where('id', 'in', chunk).execute();
-      }
-      await this.#adjustCounters(trx, tableId, negate(counts), -found.length);
+      const transitions = await removeCells(trx, tableId, { rowIds: found });
+      for (const chunk of chunks(found, 1000)) await trx.deleteFrom('rows').where('id', 'in', chunk).execute();
+      await applyTransitions(trx, transitions, this.#now());
+      await trx
+        .updateTable('tables')
+        .set((eb) => ({ num_rows: eb('num_rows', '-', found.length) }))
+        .where('id', '=', tableId)
+        .execute();
       const order = new Map(rowIds.map((id, index) => [id, index]));
       return found.sort((a, b) => order.get(a)! - order.get(b)!);
     });
@@ -575,6 +550,42 @@ export class KyselyStore implements Store {
       columns: detail.columns,
       rows: rows.map((row): RowWithCells => ({ row, cells: cells.get(row.id) ?? [] })),
     };
+  }
+
+  // ── runs and the queue (storage/runs.ts) ─────────────────────────────────────────────────
+
+  planRun(workspaceId: string, tableId: string, request: RunRequest): Promise<Run> {
+    return this.#runs.planRun(workspaceId, tableId, request);
+  }
+  getRun(workspaceId: string, tableId: string, runId: string): Promise<Run> {
+    return this.#runs.getRun(workspaceId, tableId, runId);
+  }
+  listRuns(workspaceId: string, tableId: string, page: { offset: number; limit: number }) {
+    return this.#runs.listRuns(workspaceId, tableId, page);
+  }
+  cancelRun(workspaceId: string, tableId: string, runId: string): Promise<Run> {
+    return this.#runs.cancelRun(workspaceId, tableId, runId);
+  }
+  claimCells(workerId: string, limit: number, leaseMs: number): Promise<ClaimedCell[]> {
+    return this.#runs.claimCells(workerId, limit, leaseMs);
+  }
+  extendLeases(workerId: string, cells: CellRef[], leaseMs: number): Promise<CellRef[]> {
+    return this.#runs.extendLeases(workerId, cells, leaseMs);
+  }
+  completeCells(results: CellResult[]) {
+    return this.#runs.completeCells(results);
+  }
+  releaseExpiredLeases(): Promise<number> {
+    return this.#runs.releaseExpiredLeases();
+  }
+  nextDueAt(): Promise<number | undefined> {
+    return this.#runs.nextDueAt();
+  }
+  getCachedResult(workspaceId: string, cacheKey: string): Promise<CachedResult | undefined> {
+    return this.#runs.getCachedResult(workspaceId, cacheKey);
+  }
+  putCachedResult(workspaceId: string, cacheKey: string, result: CachedResult, ttlMs: number): Promise<void> {
+    return this.#runs.putCachedResult(workspaceId, cacheKey, result, ttlMs);
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────
@@ -722,169 +733,13 @@ export class KyselyStore implements Store {
     return result;
   }
 
-  async #countCells(trx: Trx, filter: CellFilter): Promise<CellCounts> {
-    const rows = await trx
-      .selectFrom('cells')
-      .where(cellWhere(filter))
-      .select((eb) => ['status', eb.fn.countAll<number | string>().as('n')])
-      .groupBy('status')
-      .execute();
-    const counts = emptyCellCounts();
-    for (const row of rows) counts[row.status as CellStatus] += Number(row.n);
-    return counts;
+  #stamp(): { iso: string; ms: number } {
+    const ms = this.#clock.now();
+    return { iso: new Date(ms).toISOString(), ms };
   }
-
-  /** Marks finished cells of these columns stale (of these rows, or of every row) and moves the counters. */
-  async #markStale(
-    trx: Trx,
-    tableId: string,
-    columnIds: string[],
-    rowIds: string[] | undefined,
-  ): Promise<void> {
-    if (columnIds.length === 0) return;
-    const filter: CellFilter = { tableId, columnIds, rowIds, statuses: STALEABLE_STATUSES };
-    const counts = await this.#countCells(trx, filter);
-    const moved = CELL_STATUSES.reduce((sum, status) => sum + counts[status], 0);
-    if (moved === 0) return;
-    await trx
-      .updateTable('cells')
-      .set({ status: 'stale', updated_at: this.#now() })
-      .where(cellWhere(filter))
-      .execute();
-    await this.#adjustCounters(trx, tableId, { ...negate(counts), stale: moved - counts.stale }, 0);
-  }
-
-  async #adjustCounters(
-    trx: Trx,
-    tableId: string,
-    deltas: Partial<CellCounts>,
-    rowDelta: number,
-  ): Promise<void> {
-    const entries = Object.entries(deltas).filter(([, delta]) => delta !== 0) as [CellStatus, number][];
-    if (entries.length === 0 && rowDelta === 0) return;
-    await trx
-      .updateTable('tables')
-      .set((eb) => {
-        const changes: Record<string, unknown> = { updated_at: this.#now() };
-        for (const [status, delta] of entries) {
-          const column = COUNTER_COLUMNS[status];
-          changes[column] = eb(column, '+', delta);
-        }
-        if (rowDelta !== 0) changes.num_rows = eb('num_rows', '+', rowDelta);
-        return changes;
-      })
-      .where('id', '=', tableId)
-      .execute();
-  }
-}
-
-// ── mapping database rows to domain objects ──────────────────────────────────────────────
-
-function toIso(value: string | Date): string {
-  return value instanceof Date ? value.toISOString() : value;
-}
-
-function parseJson<T>(text: string | null): T | null {
-  return text === null ? null : (JSON.parse(text) as T);
-}
-
-function toWorkspace(row: Selectable<WorkspacesTable>): Workspace {
-  return {
-    id: row.id,
-    name: row.name,
-    ownerId: row.owner_id,
-    ownerEmail: row.owner_email,
-    createdAt: toIso(row.created_at),
-  };
-}
-
-function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
-  return {
-    id: row.id,
-    workspaceId: row.workspace_id,
-    name: row.name,
-    prefix: row.prefix,
-    createdAt: toIso(row.created_at),
-    revokedAt: row.revoked_at === null ? null : toIso(row.revoked_at),
-  };
-}
-
-function toTable(row: Selectable<TablesTable>): Table {
-  const counts = emptyCellCounts();
-  for (const status of CELL_STATUSES) counts[status] = Number(row[COUNTER_COLUMNS[status]]);
-  return {
-    id: row.id,
-    workspaceId: row.workspace_id,
-    name: row.name,
-    description: row.description,
-    tags: parseJson<string[]>(row.tags),
-    kind: row.kind as TableKind,
-    notify: Boolean(row.notify),
-    settings: parseJson<TableSettings>(row.settings)!,
-    parentTableId: row.parent_table_id,
-    createdAt: toIso(row.created_at),
-    updatedAt: toIso(row.updated_at),
-    numRows: Number(row.num_rows),
-    cellCounts: counts,
-  };
-}
-
-function toColumn(row: Selectable<ColumnsTable>): Column {
-  return {
-    id: row.id,
-    tableId: row.table_id,
-    // Re-parsing normalizes field order (jsonb reorders keys) and fills defaults added since the write.
-    config: ColumnConfigSchema.parse(parseJson(row.config)),
-    createdAt: toIso(row.created_at),
-    updatedAt: toIso(row.updated_at),
-  };
-}
-
-function toRow(row: Selectable<RowsTable>): Row {
-  return {
-    id: row.id,
-    tableId: row.table_id,
-    createdAt: toIso(row.created_at),
-    updatedAt: toIso(row.updated_at),
-    parentRowId: row.parent_row_id,
-    values: parseJson<Record<string, unknown>>(row.data)!,
-    metadata: parseJson<JsonObject>(row.metadata),
-  };
-}
-
-function toCell(row: Selectable<CellsTable>): Cell {
-  return {
-    rowId: row.row_id,
-    columnId: row.column_id,
-    status: row.status as CellStatus,
-    value: parseJson(row.value),
-    error: parseJson(row.error),
-    reason: row.reason,
-    attempts: Number(row.attempts),
-    cost: Number(row.cost),
-    updatedAt: toIso(row.updated_at),
-  };
 }
 
 // ── small helpers ────────────────────────────────────────────────────────────────────────
-
-interface CellFilter {
-  tableId?: string;
-  columnIds?: string[];
-  rowIds?: string[];
-  statuses?: readonly string[];
-}
-
-function cellWhere(filter: CellFilter) {
-  return (eb: ExpressionBuilder<Database, 'cells'>) => {
-    const conditions: Expression<SqlBool>[] = [];
-    if (filter.tableId !== undefined) conditions.push(eb('table_id', '=', filter.tableId));
-    if (filter.columnIds !== undefined) conditions.push(eb('column_id', 'in', filter.columnIds));
-    if (filter.rowIds !== undefined) conditions.push(eb('row_id', 'in', filter.rowIds));
-    if (filter.statuses !== undefined) conditions.push(eb('status', 'in', [...filter.statuses]));
-    return eb.and(conditions);
-  };
-}
 
 function rowResolver(columns: Column[]) {
   const inputIds = new Map(
@@ -899,20 +754,3 @@ function rowResolver(columns: Column[]) {
     resolveRowData(inputIds, computed, data, path, issues);
 }
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
-  return result;
-}
-
-function negate(counts: CellCounts): CellCounts {
-  const result = emptyCellCounts();
-  for (const status of CELL_STATUSES) result[status] = -counts[status];
-  return result;
-}
-
-function addCounts(a: CellCounts, b: CellCounts): CellCounts {
-  const result = emptyCellCounts();
-  for (const status of CELL_STATUSES) result[status] = a[status] + b[status];
-  return result;
-}

@@ -90,6 +90,42 @@ export interface CellsTable {
   updated_at: Timestamp;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  fence: Generated<number>;
+  waiting: ColumnType<number | boolean, number | boolean | undefined, number | boolean>;
+  usage: JsonText | null;
+  cache_key: string | null;
+}
+
+export interface RunsTable {
+  id: string;
+  table_id: string;
+  workspace_id: string;
+  mode: string;
+  rows: JsonText | null;
+  columns: JsonText | null;
+  status: string;
+  num_requested_cells: number;
+  cells_queued: Generated<number>;
+  cells_running: Generated<number>;
+  cells_done: Generated<number>;
+  cells_failed: Generated<number>;
+  cells_skipped: Generated<number>;
+  cells_cancelled: Generated<number>;
+  cost: Generated<number>;
+  max_cost: number | null;
+  bypass_cache: Bool;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface CacheEntriesTable {
+  workspace_id: string;
+  cache_key: string;
+  value: JsonText;
+  cost: number;
+  usage: JsonText | null;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface Database {
@@ -99,4 +135,6 @@ export interface Database {
   columns: ColumnsTable;
   rows: RowsTable;
   cells: CellsTable;
+  runs: RunsTable;
+  cache_entries: CacheEntriesTable;
 }
