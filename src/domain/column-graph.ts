@@ -164,7 +164,8 @@ export function computedGraph(columns: readonly { id: string; config: ColumnConf
 /** Computed columns that read `columnIds`, directly or through others (by id). */
 export function downstreamColumnIds(graph: ComputedGraph, columnIds: Iterable<string>): Set<string> {
   const readers = new Map<string, string[]>();
-  for (const [id, deps] of graph.upstream) for (const dep of deps) readers.set(dep, [...(readers.get(dep) ?? []), id]);
+  for (const [id, deps] of graph.upstream)
+    for (const dep of deps) readers.set(dep, [...(readers.get(dep) ?? []), id]);
   const result = new Set<string>();
   const queue = [...columnIds];
   while (queue.length > 0) {

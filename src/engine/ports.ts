@@ -234,7 +234,11 @@ export interface RunStore {
   /** Queues the cells a run asks for and records the run; unknown row/column ids are a ValidationError. */
   planRun(workspaceId: string, tableId: string, request: RunRequest): Promise<Run>;
   getRun(workspaceId: string, tableId: string, runId: string): Promise<Run>;
-  listRuns(workspaceId: string, tableId: string, page: { offset: number; limit: number }): Promise<{ items: Run[]; total: number }>;
+  listRuns(
+    workspaceId: string,
+    tableId: string,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: Run[]; total: number }>;
   /** Queued and running cells of the run end `cancelled`; running ones lose their lease (fence moves on). */
   cancelRun(workspaceId: string, tableId: string, runId: string): Promise<Run>;
 

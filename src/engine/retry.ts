@@ -13,7 +13,11 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 };
 
 /** The delay before attempt `attempt + 1`, after `attempt` (1-based) failed. */
-export function computeDelayMs(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function computeDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * cap);
 }

@@ -40,7 +40,8 @@ interface CellGroup {
 }
 
 export async function countCellGroups(trx: Trx, filter: CellFilter): Promise<CellGroup[]> {
-  if ((filter.rowIds && filter.rowIds.length === 0) || (filter.columnIds && filter.columnIds.length === 0)) return [];
+  if ((filter.rowIds && filter.rowIds.length === 0) || (filter.columnIds && filter.columnIds.length === 0))
+    return [];
   const rows = await trx
     .selectFrom('cells')
     .where(cellWhere(filter))
@@ -57,7 +58,14 @@ export async function removeCells(trx: Trx, tableId: string, filter: CellFilter)
   for (const rowIds of rowChunks) {
     const scoped = { ...filter, tableId, rowIds };
     for (const group of await countCellGroups(trx, scoped)) {
-      transitions.push({ tableId, fromRunId: group.runId, toRunId: null, from: group.status, to: null, count: group.count });
+      transitions.push({
+        tableId,
+        fromRunId: group.runId,
+        toRunId: null,
+        from: group.status,
+        to: null,
+        count: group.count,
+      });
     }
     await trx.deleteFrom('cells').where(cellWhere(scoped)).execute();
   }
@@ -84,7 +92,14 @@ export async function invalidateCells(
   const transitions: CellTransition[] = [];
   const base: CellFilter = { tableId, columnIds, rowIds };
   for (const group of await countCellGroups(trx, { ...base, statuses: FINISHED })) {
-    transitions.push({ tableId, fromRunId: group.runId, toRunId: group.runId, from: group.status, to: 'stale', count: group.count });
+    transitions.push({
+      tableId,
+      fromRunId: group.runId,
+      toRunId: group.runId,
+      from: group.status,
+      to: 'stale',
+      count: group.count,
+    });
   }
   await trx
     .updateTable('cells')
@@ -95,7 +110,14 @@ export async function invalidateCells(
   const running = await countCellGroups(trx, { ...base, statuses: ['running'] });
   if (running.length > 0) {
     for (const group of running) {
-      transitions.push({ tableId, fromRunId: group.runId, toRunId: group.runId, from: 'running', to: 'queued', count: group.count });
+      transitions.push({
+        tableId,
+        fromRunId: group.runId,
+        toRunId: group.runId,
+        from: 'running',
+        to: 'queued',
+        count: group.count,
+      });
     }
     for (const columnId of columnIds) {
       const waits = (graph.upstream.get(columnId) ?? []).length > 0;
@@ -149,7 +171,11 @@ export async function resolveWaiting(
           cellWhere({ tableId, columnIds: [columnId], rowIds, runId: scope.runId, statuses: ['queued'] })(eb),
           eb('cells.waiting', '=', dialect.bool(true)),
         ]);
-      const upstreamCell = (eb: ExpressionBuilder<Database, 'cells'>, upstreamId: string, statuses: string[]) =>
+      const upstreamCell = (
+        eb: ExpressionBuilder<Database, 'cells'>,
+        upstreamId: string,
+        statuses: string[],
+      ) =>
         eb.exists(
           eb
             .selectFrom('cells as up')
@@ -165,14 +191,18 @@ export async function resolveWaiting(
           reason: 'dependency_failed',
           error: JSON.stringify({
             type: 'dependency_failed',
-            message: 'An upstream cell of this row failed, was skipped or cancelled, or was not run; run it first.',
+            message:
+              'An upstream cell of this row failed, was skipped or cancelled, or was not run; run it first.',
           }),
           waiting: dialect.bool(false),
           finished_at: now.iso,
           updated_at: now.iso,
         })
         .where((eb) =>
-          eb.and([waitingHere(eb), eb.or(upstream.map((id) => eb.not(upstreamCell(eb, id, SETTLED_OR_PENDING))))]),
+          eb.and([
+            waitingHere(eb),
+            eb.or(upstream.map((id) => eb.not(upstreamCell(eb, id, SETTLED_OR_PENDING)))),
+          ]),
         )
         .returning('run_id')
         .execute();

@@ -79,18 +79,10 @@ export async function applyTransitions(
     }
   }
   for (const [tableId, changes] of tables) {
-    await trx
-      .updateTable('tables')
-      .set(increments(changes))
-      .where('id', '=', tableId)
-      .execute();
+    await trx.updateTable('tables').set(increments(changes)).where('id', '=', tableId).execute();
   }
   for (const [runId, changes] of runs) {
-    await trx
-      .updateTable('runs')
-      .set(increments(changes))
-      .where('id', '=', runId)
-      .execute();
+    await trx.updateTable('runs').set(increments(changes)).where('id', '=', runId).execute();
   }
   if (touchedRuns.size > 0) await finishRuns(trx, [...touchedRuns], now);
 }

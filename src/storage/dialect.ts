@@ -31,7 +31,10 @@ export interface StoreDialect {
   /** Largest number of bound parameters one statement may carry. */
   readonly maxParameters: number;
   /** A bound value with an explicit SQL type (Postgres cannot infer types in an INSERT … SELECT list). */
-  typed(value: unknown, type: 'uuid' | 'boolean' | 'bigint' | 'timestamptz' | 'text' | 'integer'): RawBuilder<unknown>;
+  typed(
+    value: unknown,
+    type: 'uuid' | 'boolean' | 'bigint' | 'timestamptz' | 'text' | 'integer',
+  ): RawBuilder<unknown>;
   /** Claim candidates lock their rows and skip those another worker holds. */
   lockForClaim<Q extends ClaimQuery>(query: Q): Q;
   /** Queued, not waiting on upstream cells, due by `nowMs`. Literals, so the partial queue index applies. */

@@ -1,10 +1,25 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
-import { computedGraph, dependencyKeys, downstreamColumnIds, downstreamKeys } from '../domain/column-graph.ts';
+import {
+  computedGraph,
+  dependencyKeys,
+  downstreamColumnIds,
+  downstreamKeys,
+} from '../domain/column-graph.ts';
 import { checkColumnSet, type ColumnDraft } from '../domain/column-rules.ts';
 import { isInputKind, type ColumnConfig, type TableKind } from '../domain/columns.ts';
 import { IssueCollector, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
-import type { ApiKey, Cell, Column, JsonObject, Row, RowWithCells, Table, TableDetail, Workspace } from '../domain/model.ts';
+import type {
+  ApiKey,
+  Cell,
+  Column,
+  JsonObject,
+  Row,
+  RowWithCells,
+  Table,
+  TableDetail,
+  Workspace,
+} from '../domain/model.ts';
 import { resolveRowData } from '../domain/rows.ts';
 import type { Run } from '../domain/runs.ts';
 import type {
@@ -32,7 +47,6 @@ import { RunQueries } from './runs.ts';
 import type { Database, RowsTable, TablesTable } from './schema.ts';
 
 type Trx = Transaction<Database>;
-
 
 export interface KyselyStoreOptions {
   db: StoreDb;
@@ -351,9 +365,19 @@ export class KyselyStore implements Store {
         .execute();
       const changed = JSON.stringify(current.config) !== JSON.stringify(config);
       if (changed && !isInputKind(config.kind)) {
-        const graph = computedGraph(columns.map((column) => (column.id === columnId ? { ...column, config } : column)));
+        const graph = computedGraph(
+          columns.map((column) => (column.id === columnId ? { ...column, config } : column)),
+        );
         const affected = [columnId, ...downstreamColumnIds(graph, [columnId])];
-        const transitions = await invalidateCells(trx, this.#dialect, tableId, graph, affected, undefined, this.#stamp());
+        const transitions = await invalidateCells(
+          trx,
+          this.#dialect,
+          tableId,
+          graph,
+          affected,
+          undefined,
+          this.#stamp(),
+        );
         await applyTransitions(trx, transitions, now);
       }
       await trx.updateTable('tables').set({ updated_at: now }).where('id', '=', tableId).execute();
@@ -482,7 +506,9 @@ export class KyselyStore implements Store {
         const graph = computedGraph(columns);
         const transitions: CellTransition[] = [];
         for (const { columnIds, rowIds } of invalidations.values()) {
-          transitions.push(...(await invalidateCells(trx, this.#dialect, tableId, graph, columnIds, rowIds, this.#stamp())));
+          transitions.push(
+            ...(await invalidateCells(trx, this.#dialect, tableId, graph, columnIds, rowIds, this.#stamp())),
+          );
         }
         await applyTransitions(trx, transitions, now);
       }
@@ -502,7 +528,8 @@ export class KyselyStore implements Store {
       const found = (await this.#selectRowsByIds(trx, tableId, rowIds)).map((row) => row.id);
       if (found.length === 0) return [];
       const transitions = await removeCells(trx, tableId, { rowIds: found });
-      for (const chunk of chunks(found, 1000)) await trx.deleteFrom('rows').where('id', 'in', chunk).execute();
+      for (const chunk of chunks(found, 1000))
+        await trx.deleteFrom('rows').where('id', 'in', chunk).execute();
       await applyTransitions(trx, transitions, this.#now());
       await trx
         .updateTable('tables')
@@ -753,4 +780,3 @@ function rowResolver(columns: Column[]) {
   return (data: Record<string, unknown>, path: (string | number)[], issues: IssueCollector) =>
     resolveRowData(inputIds, computed, data, path, issues);
 }
-

@@ -1,8 +1,24 @@
 import type { Selectable } from 'kysely';
 import { CELL_STATUSES, emptyCellCounts, type CellStatus } from '../domain/cell-status.ts';
 import { ColumnConfigSchema, type TableKind } from '../domain/columns.ts';
-import type { ApiKey, Cell, Column, JsonObject, Row, Table, TableSettings, Workspace } from '../domain/model.ts';
-import type { ApiKeysTable, CellsTable, ColumnsTable, RowsTable, TablesTable, WorkspacesTable } from './schema.ts';
+import type {
+  ApiKey,
+  Cell,
+  Column,
+  JsonObject,
+  Row,
+  Table,
+  TableSettings,
+  Workspace,
+} from '../domain/model.ts';
+import type {
+  ApiKeysTable,
+  CellsTable,
+  ColumnsTable,
+  RowsTable,
+  TablesTable,
+  WorkspacesTable,
+} from './schema.ts';
 
 /** Mapping database rows to domain objects, shared by the store's parts. */
 
@@ -15,7 +31,6 @@ export const COUNTER_COLUMNS: Record<CellStatus, keyof TablesTable & `cells_${st
   cancelled: 'cells_cancelled',
   stale: 'cells_stale',
 };
-
 
 export function toIso(value: string | Date): string {
   return value instanceof Date ? value.toISOString() : value;
@@ -108,4 +123,3 @@ export function chunks<T>(items: T[], size: number): T[][] {
   for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
   return result;
 }
-

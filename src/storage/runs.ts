@@ -5,7 +5,13 @@ import { isInputKind, type TableKind } from '../domain/columns.ts';
 import { IssueCollector, NotFoundError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Column } from '../domain/model.ts';
-import { includesNeverComputed, requeueableStatuses, type Run, type RunMode, type RunStatus } from '../domain/runs.ts';
+import {
+  includesNeverComputed,
+  requeueableStatuses,
+  type Run,
+  type RunMode,
+  type RunStatus,
+} from '../domain/runs.ts';
 import type {
   CachedResult,
   CellRef,
@@ -58,7 +64,9 @@ export class RunQueries implements RunStore {
       const runId = newId();
       const graph = computedGraph(columns);
       const wanted = request.columnIds ? new Set(request.columnIds) : undefined;
-      const scopeColumns = columns.filter((column) => !isInputKind(column.config.kind) && (!wanted || wanted.has(column.id)));
+      const scopeColumns = columns.filter(
+        (column) => !isInputKind(column.config.kind) && (!wanted || wanted.has(column.id)),
+      );
       await trx
         .insertInto('runs')
         .values({
@@ -82,14 +90,26 @@ export class RunQueries implements RunStore {
       for (const column of scopeColumns) {
         const waits = (graph.upstream.get(column.id) ?? []).length > 0;
         for (const rowIds of rowChunks) {
-          const queued = await this.#queueColumn(trx, { tableId, runId, column, rowIds, mode: request.mode, waits, now });
+          const queued = await this.#queueColumn(trx, {
+            tableId,
+            runId,
+            column,
+            rowIds,
+            mode: request.mode,
+            waits,
+            now,
+          });
           requested += queued.count;
           transitions.push(...queued.transitions);
         }
       }
       await trx.updateTable('runs').set({ num_requested_cells: requested }).where('id', '=', runId).execute();
       await applyTransitions(trx, transitions, now.iso);
-      await applyTransitions(trx, await resolveWaiting(trx, this.#dialect, tableId, graph, { runId }, now), now.iso);
+      await applyTransitions(
+        trx,
+        await resolveWaiting(trx, this.#dialect, tableId, graph, { runId }, now),
+        now.iso,
+      );
       // An empty scope is a run too: requested 0, done at once.
       await finishRuns(trx, [runId], now.iso);
       return readRun(trx, runId);
@@ -99,7 +119,15 @@ export class RunQueries implements RunStore {
   /** Queues one column's eligible cells (of these rows, or all rows) for a run. */
   async #queueColumn(
     trx: Trx,
-    input: { tableId: string; runId: string; column: Column; rowIds: string[] | undefined; mode: RunMode; waits: boolean; now: Stamp },
+    input: {
+      tableId: string;
+      runId: string;
+      column: Column;
+      rowIds: string[] | undefined;
+      mode: RunMode;
+      waits: boolean;
+      now: Stamp;
+    },
   ): Promise<{ count: number; transitions: CellTransition[] }> {
     const { tableId, runId, column, rowIds, mode, waits, now } = input;
     const transitions: CellTransition[] = [];
@@ -126,7 +154,14 @@ export class RunQueries implements RunStore {
     for (const group of groups) {
       const n = Number(group.n);
       count += n;
-      transitions.push({ tableId, fromRunId: group.run_id, toRunId: runId, from: group.status as CellStatus, to: 'queued', count: n });
+      transitions.push({
+        tableId,
+        fromRunId: group.run_id,
+        toRunId: runId,
+        from: group.status as CellStatus,
+        to: 'queued',
+        count: n,
+      });
     }
     if (count > 0) {
       await trx
@@ -152,7 +187,8 @@ export class RunQueries implements RunStore {
       let query = trx
         .selectFrom('rows')
         .select((eb) => {
-          const typed = (value: unknown, type: Parameters<StoreDialect['typed']>[1]) => this.#dialect.typed(value, type);
+          const typed = (value: unknown, type: Parameters<StoreDialect['typed']>[1]) =>
+            this.#dialect.typed(value, type);
           return [
             eb.ref('rows.id').as('row_id'),
             typed(column.id, 'uuid').as('column_id'),
@@ -181,12 +217,31 @@ export class RunQueries implements RunStore {
       if (rowIds) query = query.where('rows.id', 'in', rowIds);
       const inserted = await trx
         .insertInto('cells')
-        .columns(['row_id', 'column_id', 'table_id', 'status', 'run_id', 'waiting', 'available_at', 'created_at', 'updated_at', 'fence'])
+        .columns([
+          'row_id',
+          'column_id',
+          'table_id',
+          'status',
+          'run_id',
+          'waiting',
+          'available_at',
+          'created_at',
+          'updated_at',
+          'fence',
+        ])
         .expression(query)
         .executeTakeFirst();
       const created = Number(inserted.numInsertedOrUpdatedRows ?? 0);
       count += created;
-      if (created > 0) transitions.push({ tableId, fromRunId: null, toRunId: runId, from: null, to: 'queued', count: created });
+      if (created > 0)
+        transitions.push({
+          tableId,
+          fromRunId: null,
+          toRunId: runId,
+          from: null,
+          to: 'queued',
+          count: created,
+        });
     }
     return { count, transitions };
   }
@@ -211,7 +266,13 @@ export class RunQueries implements RunStore {
     await requireTable(this.#db, workspaceId, tableId);
     const base = this.#db.selectFrom('runs').where('table_id', '=', tableId);
     const [rows, total] = await Promise.all([
-      base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute(),
+      base
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(page.limit)
+        .offset(page.offset)
+        .execute(),
       base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { items: rows.map(toRun), total: Number(total.n) };
@@ -252,12 +313,20 @@ export class RunQueries implements RunStore {
         .where(cellWhere(active))
         .execute();
       if (run.status === 'created' || run.status === 'in_progress') {
-        await trx.updateTable('runs').set({ status: 'cancelled', finished_at: now.iso }).where('id', '=', runId).execute();
+        await trx
+          .updateTable('runs')
+          .set({ status: 'cancelled', finished_at: now.iso })
+          .where('id', '=', runId)
+          .execute();
       }
       await applyTransitions(trx, transitions, now.iso);
       // Cells of other runs waiting on the cancelled ones can no longer get their input.
       const columns = await readColumns(trx, tableId);
-      await applyTransitions(trx, await resolveWaiting(trx, this.#dialect, tableId, computedGraph(columns), {}, now), now.iso);
+      await applyTransitions(
+        trx,
+        await resolveWaiting(trx, this.#dialect, tableId, computedGraph(columns), {}, now),
+        now.iso,
+      );
       return readRun(trx, runId);
     });
   }
@@ -288,7 +357,9 @@ export class RunQueries implements RunStore {
           started_at: now.iso,
           updated_at: now.iso,
         }))
-        .where((eb) => eb(eb.refTuple('row_id', 'column_id'), 'in', candidates.$asTuple('row_id', 'column_id')))
+        .where((eb) =>
+          eb(eb.refTuple('row_id', 'column_id'), 'in', candidates.$asTuple('row_id', 'column_id')),
+        )
         .returning(['row_id', 'column_id', 'table_id', 'run_id', 'fence', 'attempts'])
         .execute();
       if (claimed.length === 0) return [];
@@ -297,7 +368,12 @@ export class RunQueries implements RunStore {
       await applyTransitions(trx, transitions, now.iso);
       const runIds = [...new Set(claimed.flatMap((cell) => (cell.run_id ? [cell.run_id] : [])))];
       if (runIds.length > 0) {
-        await trx.updateTable('runs').set({ status: 'in_progress' }).where('id', 'in', runIds).where('status', '=', 'created').execute();
+        await trx
+          .updateTable('runs')
+          .set({ status: 'in_progress' })
+          .where('id', 'in', runIds)
+          .where('status', '=', 'created')
+          .execute();
       }
       return this.#loadContext(trx, claimed, runIds);
     });
@@ -306,7 +382,14 @@ export class RunQueries implements RunStore {
   /** Everything a worker needs to compute the claimed cells, read in a handful of queries. */
   async #loadContext(
     trx: Trx,
-    claimed: { row_id: string; column_id: string; table_id: string; run_id: string | null; fence: number; attempts: number }[],
+    claimed: {
+      row_id: string;
+      column_id: string;
+      table_id: string;
+      run_id: string | null;
+      fence: number;
+      attempts: number;
+    }[],
     runIds: string[],
   ): Promise<ClaimedCell[]> {
     const tableIds = [...new Set(claimed.map((cell) => cell.table_id))];
@@ -314,12 +397,18 @@ export class RunQueries implements RunStore {
     const [tables, columnRows, runs] = await Promise.all([
       trx.selectFrom('tables').select(['id', 'workspace_id', 'kind']).where('id', 'in', tableIds).execute(),
       trx.selectFrom('columns').selectAll().where('table_id', 'in', tableIds).execute(),
-      runIds.length > 0 ? trx.selectFrom('runs').select(['id', 'bypass_cache']).where('id', 'in', runIds).execute() : [],
+      runIds.length > 0
+        ? trx.selectFrom('runs').select(['id', 'bypass_cache']).where('id', 'in', runIds).execute()
+        : [],
     ]);
     const rows = new Map<string, Record<string, unknown>>();
     const answers = new Map<string, Map<string, unknown>>();
     for (const chunk of chunks(rowIds, 500)) {
-      for (const row of await trx.selectFrom('rows').select(['id', 'data']).where('id', 'in', chunk).execute()) {
+      for (const row of await trx
+        .selectFrom('rows')
+        .select(['id', 'data'])
+        .where('id', 'in', chunk)
+        .execute()) {
         rows.set(row.id, parseJson<Record<string, unknown>>(row.data) ?? {});
       }
       const done = await trx
@@ -430,7 +519,11 @@ export class RunQueries implements RunStore {
       await applyTransitions(trx, transitions, now.iso);
       for (const [tableId, rowIds] of settledRows) {
         const graph = computedGraph(await readColumns(trx, tableId));
-        await applyTransitions(trx, await resolveWaiting(trx, this.#dialect, tableId, graph, { rowIds: [...rowIds] }, now), now.iso);
+        await applyTransitions(
+          trx,
+          await resolveWaiting(trx, this.#dialect, tableId, graph, { rowIds: [...rowIds] }, now),
+          now.iso,
+        );
       }
       return { applied, discarded: results.length - applied };
     });
@@ -441,7 +534,13 @@ export class RunQueries implements RunStore {
       const now = this.#stamp();
       const released = await trx
         .updateTable('cells')
-        .set({ status: 'queued', worker_id: null, leased_until: null, available_at: now.ms, updated_at: now.iso })
+        .set({
+          status: 'queued',
+          worker_id: null,
+          leased_until: null,
+          available_at: now.ms,
+          updated_at: now.iso,
+        })
         .where('status', '=', 'running')
         .where('leased_until', '<', now.ms)
         .returning(['table_id', 'run_id'])
@@ -474,7 +573,12 @@ export class RunQueries implements RunStore {
     return { value: parseJson(row.value)!, cost: Number(row.cost), usage: parseJson<Usage>(row.usage) };
   }
 
-  async putCachedResult(workspaceId: string, cacheKey: string, result: CachedResult, ttlMs: number): Promise<void> {
+  async putCachedResult(
+    workspaceId: string,
+    cacheKey: string,
+    result: CachedResult,
+    ttlMs: number,
+  ): Promise<void> {
     const now = this.#clock.now();
     const values = {
       workspace_id: workspaceId,
@@ -539,7 +643,12 @@ function completionChanges(result: CellResult, now: Stamp) {
         finished_at: now.iso,
       };
     case 'retry':
-      return { ...common, status: 'queued', error: JSON.stringify(outcome.error), available_at: outcome.availableAt };
+      return {
+        ...common,
+        status: 'queued',
+        error: JSON.stringify(outcome.error),
+        available_at: outcome.availableAt,
+      };
   }
 }
 
@@ -553,13 +662,26 @@ function groupTransitions(
     const key = `${cell.table_id}/${cell.run_id ?? ''}`;
     const group = groups.get(key);
     if (group) group.count += 1;
-    else groups.set(key, { tableId: cell.table_id, fromRunId: cell.run_id, toRunId: cell.run_id, from, to, count: 1 });
+    else
+      groups.set(key, {
+        tableId: cell.table_id,
+        fromRunId: cell.run_id,
+        toRunId: cell.run_id,
+        from,
+        to,
+        count: 1,
+      });
   }
   return [...groups.values()];
 }
 
 async function readColumns(db: StoreDb | Trx, tableId: string): Promise<Column[]> {
-  const rows = await db.selectFrom('columns').selectAll().where('table_id', '=', tableId).orderBy('position').execute();
+  const rows = await db
+    .selectFrom('columns')
+    .selectAll()
+    .where('table_id', '=', tableId)
+    .orderBy('position')
+    .execute();
   return rows.map(toColumn);
 }
 
@@ -574,7 +696,12 @@ async function requireTable(db: StoreDb | Trx, workspaceId: string, tableId: str
 }
 
 /** Every row and column a run names must be this table's: 422 for the others, at their index. */
-async function checkRunScope(trx: Trx, tableId: string, columns: Column[], request: RunRequest): Promise<void> {
+async function checkRunScope(
+  trx: Trx,
+  tableId: string,
+  columns: Column[],
+  request: RunRequest,
+): Promise<void> {
   const issues = new IssueCollector();
   if (request.columnIds) {
     const known = new Set(columns.map((column) => column.id));
@@ -585,7 +712,12 @@ async function checkRunScope(trx: Trx, tableId: string, columns: Column[], reque
   if (request.rowIds && request.rowIds.length > 0) {
     const found = new Set<string>();
     for (const chunk of chunks([...new Set(request.rowIds)], 1000)) {
-      const rows = await trx.selectFrom('rows').select('id').where('table_id', '=', tableId).where('id', 'in', chunk).execute();
+      const rows = await trx
+        .selectFrom('rows')
+        .select('id')
+        .where('table_id', '=', tableId)
+        .where('id', 'in', chunk)
+        .execute();
       for (const row of rows) found.add(row.id);
     }
     request.rowIds.forEach((id, index) => {

@@ -1,6 +1,13 @@
 import type { SqlMigration } from './types.ts';
 
-const RUN_COUNTERS = ['cells_queued', 'cells_running', 'cells_done', 'cells_failed', 'cells_skipped', 'cells_cancelled'];
+const RUN_COUNTERS = [
+  'cells_queued',
+  'cells_running',
+  'cells_done',
+  'cells_failed',
+  'cells_skipped',
+  'cells_cancelled',
+];
 
 /**
  * Runs, and what the engine needs on cells: a fence (the attempt's token: a completion whose fence no
