@@ -4,13 +4,17 @@ import { pino, type Logger } from 'pino';
 import { createHttpApp } from './api/http-app.ts';
 import type { Config } from './config.ts';
 import { bootstrapWorkspace, type IssuedKey } from './engine/api-keys.ts';
+import { Engine, type EngineOptions } from './engine/engine.ts';
+import { DEFAULT_RETRY_POLICY } from './engine/retry.ts';
 import { systemClock, type Clock, type Store } from './engine/ports.ts';
+import { createProviderRegistry } from './providers/index.ts';
 import { openStore } from './storage/index.ts';
 
 export const VERSION = '0.1.0';
 
 export interface AppParts {
   store: Store;
+  engine: Engine;
   http: OpenAPIHono;
   logger: Logger;
   /** The default workspace's first key, when this start created it. Shown once. */
@@ -31,7 +35,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 /** The composition root: config → store → HTTP app. Nothing listens yet. */
 export async function buildApp(
   config: Config,
-  options: { logger?: Logger; clock?: Clock; store?: Store } = {},
+  options: { logger?: Logger; clock?: Clock; store?: Store; engine?: EngineOptions } = {},
 ): Promise<AppParts> {
   const logger = options.logger ?? createLogger(config);
   const store =
@@ -42,8 +46,22 @@ export async function buildApp(
       clock: options.clock ?? systemClock,
     }));
   const firstKey = await bootstrapWorkspace(store);
-  const http = createHttpApp({ store, logger, maxBodyBytes: config.maxBodyBytes, version: VERSION });
-  return { store, http, logger, firstKey };
+  const providers = createProviderRegistry({
+    addressPolicy: { allowPrivate: config.httpAllowPrivate, allowedHosts: config.httpAllowedHosts },
+  });
+  const engine = new Engine({
+    store,
+    providers,
+    clock: options.clock ?? systemClock,
+    logger,
+    options: {
+      leaseMs: config.leaseMs,
+      retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
+      ...options.engine,
+    },
+  });
+  const http = createHttpApp({ store, engine, logger, maxBodyBytes: config.maxBodyBytes, version: VERSION });
+  return { store, engine, http, logger, firstKey };
 }
 
 export interface RunningApp extends AppParts {
@@ -73,6 +91,7 @@ export async function startApp(
     stop: () =>
       (stopped ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await parts.engine.stop();
         await parts.store.close();
       })()),
   };

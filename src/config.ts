@@ -14,6 +14,16 @@ export interface Config {
   logLevel: LogLevel;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Whether this process computes cells (else it only serves the API). */
+  runWorker: boolean;
+  /** How long a claimed cell stays leased without a heartbeat. */
+  leaseMs: number;
+  /** Attempts per cell before it fails (retryable errors). */
+  maxAttempts: number;
+  /** http columns may reach private and loopback addresses. */
+  httpAllowPrivate: boolean;
+  /** Hosts (or host:port) http columns may reach even when private. */
+  httpAllowedHosts: string[];
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -61,6 +71,31 @@ const VARIABLES = {
     example: '10',
     description: 'largest accepted request body, in megabytes',
   },
+  ENRICHBASE_WORKER: {
+    schema: z.stringbool().default(true),
+    example: 'true',
+    description: 'compute cells in this process (false: API only; run `enrichbase worker` elsewhere)',
+  },
+  ENRICHBASE_LEASE_MS: {
+    schema: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+    example: '30000',
+    description: "lease of a claimed cell without heartbeat, in ms (a dead worker's cells return after this)",
+  },
+  ENRICHBASE_MAX_ATTEMPTS: {
+    schema: z.coerce.number().int().min(1).max(20).default(3),
+    example: '3',
+    description: 'attempts per cell on retryable provider errors',
+  },
+  ENRICHBASE_HTTP_ALLOW_PRIVATE: {
+    schema: z.stringbool().default(false),
+    example: 'false',
+    description: 'let http columns reach private, loopback and link-local addresses',
+  },
+  ENRICHBASE_HTTP_ALLOWED_HOSTS: {
+    schema: z.string().default(''),
+    example: 'crm.internal:8080,10.0.0.5',
+    description: 'comma-separated hosts (or host:port) http columns may reach even when private',
+  },
 } satisfies Record<string, VariableSpec<unknown>>;
 
 export class ConfigError extends Error {
@@ -98,5 +133,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: read<string | undefined>(env, 'DATABASE_URL'),
     logLevel: read<LogLevel>(env, 'LOG_LEVEL'),
     maxBodyBytes: Math.round(read<number>(env, 'ENRICHBASE_MAX_BODY_MB') * 1024 * 1024),
+    runWorker: read<boolean>(env, 'ENRICHBASE_WORKER'),
+    leaseMs: read<number>(env, 'ENRICHBASE_LEASE_MS'),
+    maxAttempts: read<number>(env, 'ENRICHBASE_MAX_ATTEMPTS'),
+    httpAllowPrivate: read<boolean>(env, 'ENRICHBASE_HTTP_ALLOW_PRIVATE'),
+    httpAllowedHosts: read<string>(env, 'ENRICHBASE_HTTP_ALLOWED_HOSTS')
+      .split(',')
+      .map((host) => host.trim())
+      .filter(Boolean),
   };
 }

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
+import type { Engine } from '../engine/engine.ts';
 import type { Store } from '../engine/ports.ts';
 import { createDocsApp } from './docs.ts';
 import { createExtructApp } from './extruct/index.ts';
@@ -8,6 +9,7 @@ import { jsonBodies } from './shared/json-body.ts';
 
 export interface HttpAppOptions {
   store: Store;
+  engine: Engine;
   logger: Logger;
   maxBodyBytes: number;
   version: string;
@@ -15,13 +17,13 @@ export interface HttpAppOptions {
 
 /** Both API dialects, the OpenAPI document and its docs page, on one Hono app. */
 export function createHttpApp(options: HttpAppOptions): OpenAPIHono {
-  const { store, logger } = options;
+  const { store, engine, logger } = options;
   const app = new OpenAPIHono();
   app.onError(createErrorHandler({ notFound: () => 'Not Found' }, logger));
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
   app.use('/v1/*', ...jsonBodies(options.maxBodyBytes));
 
-  app.route('/', createExtructApp(store, logger));
+  app.route('/', createExtructApp(store, engine, logger));
   app.route('/', createDocsApp());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'HTTPBearer', { type: 'http', scheme: 'bearer' });

@@ -146,6 +146,11 @@ export const HttpColumnConfigSchema = z
           .nullable()
           .default(null),
         extract: z.string().min(1).nullable().default(null),
+        /** Reuse identical calls' results (default: GET yes, other methods no). */
+        cache: z.boolean().nullable().default(null),
+        max_concurrency: z.number().int().min(1).max(1000).nullable().default(null),
+        requests_per_minute: z.number().int().min(1).max(1_000_000).nullable().default(null),
+        timeout_ms: z.number().int().min(100).max(300_000).default(30_000),
       })
       .meta({ id: 'HttpColumnSchema' }),
   })

@@ -192,7 +192,8 @@ export interface ClaimedCell {
   tableKind: TableKind;
   /** The row's values by column key: inputs as given, computed columns by their answer (done cells only). */
   values: Record<string, unknown>;
-  bypassCache: boolean;
+  /** Cached results older than this (epoch ms) are not reused: set for `mode: all` runs, which recompute. */
+  cacheNotBefore: number | undefined;
 }
 
 export interface CellRef {
@@ -253,7 +254,12 @@ export interface RunStore {
   /** When the earliest queued, non-waiting cell becomes due (epoch ms), or undefined when none is queued. */
   nextDueAt(): Promise<number | undefined>;
 
-  getCachedResult(workspaceId: string, cacheKey: string): Promise<CachedResult | undefined>;
+  /** A cached result written after `notBefore` (epoch ms), if any and not expired. */
+  getCachedResult(
+    workspaceId: string,
+    cacheKey: string,
+    notBefore?: number,
+  ): Promise<CachedResult | undefined>;
   putCachedResult(workspaceId: string, cacheKey: string, result: CachedResult, ttlMs: number): Promise<void>;
 }
 

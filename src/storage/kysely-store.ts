@@ -608,8 +608,12 @@ export class KyselyStore implements Store {
   nextDueAt(): Promise<number | undefined> {
     return this.#runs.nextDueAt();
   }
-  getCachedResult(workspaceId: string, cacheKey: string): Promise<CachedResult | undefined> {
-    return this.#runs.getCachedResult(workspaceId, cacheKey);
+  getCachedResult(
+    workspaceId: string,
+    cacheKey: string,
+    notBefore?: number,
+  ): Promise<CachedResult | undefined> {
+    return this.#runs.getCachedResult(workspaceId, cacheKey, notBefore);
   }
   putCachedResult(workspaceId: string, cacheKey: string, result: CachedResult, ttlMs: number): Promise<void> {
     return this.#runs.putCachedResult(workspaceId, cacheKey, result, ttlMs);

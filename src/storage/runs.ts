@@ -29,6 +29,9 @@ import { chunks, parseJson, toColumn, toIso } from './mapping.ts';
 import type { Database, RunsTable } from './schema.ts';
 
 type Trx = Transaction<Database>;
+
+/** Matches no row: stands in for an empty `in (…)` list, which SQL does not allow. */
+const NO_ID = '00000000-0000-0000-0000-000000000000';
 interface Stamp {
   iso: string;
   ms: number;
@@ -394,13 +397,21 @@ export class RunQueries implements RunStore {
   ): Promise<ClaimedCell[]> {
     const tableIds = [...new Set(claimed.map((cell) => cell.table_id))];
     const rowIds = [...new Set(claimed.map((cell) => cell.row_id))];
-    const [tables, columnRows, runs] = await Promise.all([
-      trx.selectFrom('tables').select(['id', 'workspace_id', 'kind']).where('id', 'in', tableIds).execute(),
-      trx.selectFrom('columns').selectAll().where('table_id', 'in', tableIds).execute(),
-      runIds.length > 0
-        ? trx.selectFrom('runs').select(['id', 'bypass_cache']).where('id', 'in', runIds).execute()
-        : [],
-    ]);
+    const tables = await trx
+      .selectFrom('tables')
+      .select(['id', 'workspace_id', 'kind'])
+      .where('id', 'in', tableIds)
+      .execute();
+    const columnRows = await trx
+      .selectFrom('columns')
+      .selectAll()
+      .where('table_id', 'in', tableIds)
+      .execute();
+    const runs = await trx
+      .selectFrom('runs')
+      .select(['id', 'bypass_cache', 'created_at'])
+      .where('id', 'in', runIds.length > 0 ? runIds : [NO_ID])
+      .execute();
     const rows = new Map<string, Record<string, unknown>>();
     const answers = new Map<string, Map<string, unknown>>();
     for (const chunk of chunks(rowIds, 500)) {
@@ -429,7 +440,9 @@ export class RunQueries implements RunStore {
       const column = toColumn(row);
       columnsByTable.set(column.tableId, [...(columnsByTable.get(column.tableId) ?? []), column]);
     }
-    const bypass = new Map(runs.map((run) => [run.id, Boolean(run.bypass_cache)]));
+    const notBefore = new Map(
+      runs.map((run) => [run.id, run.bypass_cache ? Date.parse(toIso(run.created_at)) : undefined]),
+    );
     return claimed.map((cell): ClaimedCell => {
       const columns = columnsByTable.get(cell.table_id) ?? [];
       const column = columns.find((candidate) => candidate.id === cell.column_id)!;
@@ -452,7 +465,7 @@ export class RunQueries implements RunStore {
         column,
         tableKind: table.kind as TableKind,
         values,
-        bypassCache: cell.run_id ? (bypass.get(cell.run_id) ?? false) : false,
+        cacheNotBefore: cell.run_id ? notBefore.get(cell.run_id) : undefined,
       };
     });
   }
@@ -561,13 +574,19 @@ export class RunQueries implements RunStore {
 
   // ── the result cache ───────────────────────────────────────────────────────────────────
 
-  async getCachedResult(workspaceId: string, cacheKey: string): Promise<CachedResult | undefined> {
+  async getCachedResult(
+    workspaceId: string,
+    cacheKey: string,
+    notBefore = -1,
+  ): Promise<CachedResult | undefined> {
     const row = await this.#db
       .selectFrom('cache_entries')
       .selectAll()
       .where('workspace_id', '=', workspaceId)
       .where('cache_key', '=', cacheKey)
       .where('expires_at', '>', this.#clock.now())
+      // Strictly after: an entry from the very millisecond a recomputing run began may predate it.
+      .where('created_at', '>', notBefore)
       .executeTakeFirst();
     if (!row) return undefined;
     return { value: parseJson(row.value)!, cost: Number(row.cost), usage: parseJson<Usage>(row.usage) };

@@ -1,11 +1,13 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
+import type { Engine } from '../../engine/engine.ts';
 import type { Store } from '../../engine/ports.ts';
 import { bearerAuth, type AuthEnv } from '../shared/auth.ts';
 import { createDialectApp } from '../shared/dialect-app.ts';
 import { registerColumnRoutes } from './columns.ts';
 import { json } from './responses.ts';
 import { registerRowRoutes } from './rows.ts';
+import { registerRunRoutes } from './runs.ts';
 import { HealthcheckOutputSchema } from './schemas.ts';
 import { registerTableRoutes } from './tables.ts';
 import { registerUserRoutes } from './user.ts';
@@ -28,7 +30,7 @@ const healthcheck = createRoute({
 });
 
 /** The Extruct AI Tables dialect: `/v1/tables/...`, Bearer keys, `{detail}` errors naming what was not found. */
-export function createExtructApp(store: Store, logger: Logger): OpenAPIHono<AuthEnv> {
+export function createExtructApp(store: Store, engine: Engine, logger: Logger): OpenAPIHono<AuthEnv> {
   const app = createDialectApp({ notFound: (entity) => `${ENTITY_NAMES[entity]} not found` }, logger);
   app.openapi(healthcheck, (c) => c.json({ status: 'ok' as const }, 200));
   const auth = bearerAuth(store);
@@ -37,7 +39,8 @@ export function createExtructApp(store: Store, logger: Logger): OpenAPIHono<Auth
   app.use('/v1/tables/*', auth);
   registerUserRoutes(app);
   registerTableRoutes(app, store);
-  registerRowRoutes(app, store);
+  registerRowRoutes(app, store, engine);
   registerColumnRoutes(app, store);
+  registerRunRoutes(app, store, engine);
   return app;
 }

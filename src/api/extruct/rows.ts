@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Engine } from '../../engine/engine.ts';
 import type { Store } from '../../engine/ports.ts';
 import type { AuthEnv } from '../shared/auth.ts';
 import { INVALID, json, jsonBody, NOT_FOUND, SECURITY, UNAUTHORIZED } from './responses.ts';
@@ -21,7 +22,8 @@ const addRows = createRoute({
   path: '/v1/tables/{table_id}/rows',
   tags: ['rows'],
   summary: 'Create Table Rows',
-  description: 'Appends 1–1000 rows. Values go in `data`, keyed by input column key.',
+  description:
+    'Appends 1–1000 rows. Values go in `data`, keyed by input column key. `run: true` starts a run (mode new) over the new rows.',
   security: SECURITY,
   request: { params: TableIdParamsSchema, body: jsonBody(RowsCreateInputSchema) },
   responses: { 200: json(RowListSchema), ...UNAUTHORIZED, ...NOT_FOUND, ...INVALID },
@@ -59,11 +61,28 @@ const getRow = createRoute({
   responses: { 200: json(RowOutputSchema), ...UNAUTHORIZED, ...NOT_FOUND, ...INVALID },
 });
 
-export function registerRowRoutes(app: OpenAPIHono<AuthEnv>, store: Store): void {
+/** `run: true`: a run in mode new over exactly these rows. */
+async function runRows(
+  engine: Engine,
+  workspaceId: string,
+  tableId: string,
+  rowIds: string[],
+): Promise<void> {
+  await engine.startRun(workspaceId, tableId, { mode: 'new', rowIds, columnIds: null });
+}
+
+export function registerRowRoutes(app: OpenAPIHono<AuthEnv>, store: Store, engine: Engine): void {
   app.openapi(addRows, async (c) => {
     const { table_id: tableId } = c.req.valid('param');
     const body = c.req.valid('json');
     const result = await store.insertRows(c.get('workspace').id, tableId, body.rows);
+    if (body.run)
+      await runRows(
+        engine,
+        c.get('workspace').id,
+        tableId,
+        result.rows.map(({ row }) => row.id),
+      );
     return c.json(result.rows.map(createRowRenderer(result.columns)), 200);
   });
 
@@ -71,6 +90,13 @@ export function registerRowRoutes(app: OpenAPIHono<AuthEnv>, store: Store): void
     const { table_id: tableId } = c.req.valid('param');
     const body = c.req.valid('json');
     const result = await store.updateRows(c.get('workspace').id, tableId, body.rows);
+    if (body.run)
+      await runRows(
+        engine,
+        c.get('workspace').id,
+        tableId,
+        result.rows.map(({ row }) => row.id),
+      );
     return c.json(result.rows.map(createRowRenderer(result.columns)), 200);
   });
 

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { WIRE_CELL_STATUSES } from '../../domain/cell-status.ts';
 import { ColumnConfigSchema, TableKindSchema } from '../../domain/columns.ts';
+import { RUN_MODES, RUN_STATUSES } from '../../domain/runs.ts';
 import { TABLE_SORTS } from '../../engine/ports.ts';
 
 /**
@@ -243,3 +244,52 @@ export const ColumnsCreateInputSchema = z
       ),
   })
   .meta({ id: 'ColumnsCreateInput' });
+
+export const TableRunExecutionModeSchema = z.enum(RUN_MODES).meta({ id: 'TableRunExecutionMode' });
+
+/** Seed 000's `TableRunParamsInput`: `additionalProperties: false`. */
+export const TableRunParamsInputSchema = z
+  .strictObject({
+    mode: TableRunExecutionModeSchema.default('new').describe(
+      'Table run execution mode. NEW (default) - run cells without values; ALL - run all cells; FAILED - run failed cells',
+    ),
+    rows: z.array(UuidSchema).nullable().optional(),
+    columns: z.array(UuidSchema).nullable().optional(),
+  })
+  .meta({ id: 'TableRunParamsInput' });
+
+/** Seed 000's `TableRunOutput`, field for field. */
+export const TableRunOutputSchema = z
+  .object({
+    id: z.string(),
+    created_at: TimestampSchema,
+    status: z.enum(['created', 'in_progress', 'done', 'failed']),
+    rows: z.array(z.string()).nullable(),
+    columns: z.array(z.string()).nullable(),
+    num_requested_cells: z.number().int(),
+    mode: TableRunExecutionModeSchema,
+  })
+  .meta({ id: 'TableRunOutput' });
+
+/** ext: a run with its progress. */
+export const RunOutputSchema = TableRunOutputSchema.extend({
+  status: z.enum(RUN_STATUSES),
+  finished_at: TimestampSchema.nullable(),
+  counts: z.object({
+    queued: z.number().int(),
+    running: z.number().int(),
+    done: z.number().int(),
+    failed: z.number().int(),
+    skipped: z.number().int(),
+    cancelled: z.number().int(),
+  }),
+  cost: z.number(),
+}).meta({ id: 'Run' });
+
+export const RunListOutputSchema = z
+  .object({ items: z.array(RunOutputSchema), offset: z.number().int(), limit: z.number().int() })
+  .meta({ id: 'RunListOutput' });
+
+export const RunIdParamsSchema = TableIdParamsSchema.extend({
+  run_id: UuidSchema.meta({ param: { name: 'run_id', in: 'path' }, description: 'Run ID.' }),
+});

@@ -1,0 +1,494 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Run } from '../domain/runs.ts';
+import { LimiterRegistry, ProviderTrippedError, type ProviderLimiter } from './limiter.ts';
+import type {
+  CellOutcome,
+  CellRef,
+  CellResult,
+  ClaimedCell,
+  Clock,
+  PreparedCall,
+  ProviderError,
+  ProviderRegistry,
+  ProviderResult,
+  RunRequest,
+  Store,
+} from './ports.ts';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry.ts';
+
+/**
+ * The run engine: claims cells from the store in batches under a lease, computes them through
+ * providers (behind per-provider limits, the result cache and single-flight), retries with backoff,
+ * heartbeats its leases, sweeps expired ones, and records results in fenced batches. Several engines
+ * (processes) may share one store: the store's claim is the only coordination.
+ */
+export interface EngineOptions {
+  workerId?: string;
+  leaseMs?: number;
+  heartbeatMs?: number;
+  sweepIntervalMs?: number;
+  /** How often an idle engine looks for work other processes queued. */
+  pollIntervalMs?: number;
+  /** Cells held at once (in flight or waiting for a provider slot). */
+  maxInFlight?: number;
+  claimBatch?: number;
+  flushBatch?: number;
+  flushIntervalMs?: number;
+  retry?: RetryPolicy;
+  cacheTtlMs?: number;
+  /** How long `stop()` waits for cells in flight before releasing them. */
+  shutdownTimeoutMs?: number;
+  random?: () => number;
+}
+
+export interface EngineDeps {
+  store: Store;
+  providers: ProviderRegistry;
+  clock: Clock;
+  logger: Logger;
+  options?: EngineOptions;
+}
+
+const DEFAULTS = {
+  leaseMs: 30_000,
+  sweepIntervalMs: 5_000,
+  pollIntervalMs: 1_000,
+  maxInFlight: 256,
+  claimBatch: 128,
+  flushBatch: 128,
+  flushIntervalMs: 20,
+  cacheTtlMs: 30 * 24 * 60 * 60 * 1000,
+  shutdownTimeoutMs: 10_000,
+} as const;
+
+interface InFlight {
+  cell: ClaimedCell;
+  abort: AbortController;
+}
+
+export class Engine {
+  readonly workerId: string;
+  readonly limiters: LimiterRegistry;
+  readonly #store: Store;
+  readonly #providers: ProviderRegistry;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #options: Required<Omit<EngineOptions, 'workerId' | 'random'>> & { random: () => number };
+  readonly #inFlight = new Map<string, InFlight>();
+  readonly #singleFlight = new Map<string, Promise<{ result: ProviderResult; fromCache: boolean }>>();
+  #results: CellResult[] = [];
+  #flushing: Promise<void> | undefined;
+  #flushTimer: Promise<void> | undefined;
+  #wake: AbortController = new AbortController();
+  #stopping: AbortController = new AbortController();
+  #loops: Promise<void>[] = [];
+  /** Provider calls made (cache hits and shared single-flight calls excluded), for tests and benchmarks. */
+  providerCalls = 0;
+
+  constructor(deps: EngineDeps) {
+    const options = deps.options ?? {};
+    this.workerId = options.workerId ?? `worker-${randomUUID()}`;
+    this.#store = deps.store;
+    this.#providers = deps.providers;
+    this.#clock = deps.clock;
+    this.#logger = deps.logger.child({ workerId: this.workerId });
+    const leaseMs = options.leaseMs ?? DEFAULTS.leaseMs;
+    this.#options = {
+      ...DEFAULTS,
+      retry: DEFAULT_RETRY_POLICY,
+      heartbeatMs: Math.max(50, Math.floor(leaseMs / 3)),
+      random: Math.random,
+      ...stripUndefined(options),
+      leaseMs,
+    };
+    this.limiters = new LimiterRegistry(deps.clock);
+  }
+
+  // ── what the API calls ─────────────────────────────────────────────────────────────────
+
+  /** Plans a run and wakes the workers. */
+  async startRun(workspaceId: string, tableId: string, request: RunRequest): Promise<Run> {
+    const run = await this.#store.planRun(workspaceId, tableId, request);
+    if (run.numRequestedCells > 0) this.wake();
+    return run;
+  }
+
+  /** Cancels a run and aborts its cells in flight here (other processes lose their leases). */
+  async cancelRun(workspaceId: string, tableId: string, runId: string): Promise<Run> {
+    const run = await this.#store.cancelRun(workspaceId, tableId, runId);
+    for (const entry of this.#inFlight.values()) {
+      if (entry.cell.runId === runId) entry.abort.abort(new Error('run cancelled'));
+    }
+    return run;
+  }
+
+  /** New work may be claimable. */
+  wake(): void {
+    this.#wake.abort();
+  }
+
+  // ── lifecycle ──────────────────────────────────────────────────────────────────────────
+
+  start(): void {
+    if (this.#loops.length > 0) return;
+    this.#stopping = new AbortController();
+    this.#loops = [this.#pumpLoop(), this.#heartbeatLoop(), this.#sweepLoop()].map((loop) =>
+      loop.catch((error: unknown) => this.#logger.error({ err: error }, 'engine loop crashed')),
+    );
+  }
+
+  /** Stops claiming, waits (bounded) for cells in flight, then releases the rest to the queue. */
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    this.wake();
+    const deadline = this.#clock.now() + this.#options.shutdownTimeoutMs;
+    while (this.#inFlight.size > 0 && this.#clock.now() < deadline) {
+      await Promise.race([this.#settled(), sleepReal(50)]);
+    }
+    const abandoned = [...this.#inFlight.values()];
+    for (const entry of abandoned) entry.abort.abort(new Error('worker stopping'));
+    this.#inFlight.clear();
+    this.#results.push(
+      ...abandoned.map((entry) => ({
+        ...refOf(entry.cell),
+        outcome: {
+          status: 'retry' as const,
+          availableAt: this.#clock.now(),
+          error: { type: 'interrupted', message: 'The worker stopped before finishing this cell' },
+        },
+      })),
+    );
+    await this.#flush();
+    await Promise.all(this.#loops);
+    this.#loops = [];
+  }
+
+  /**
+   * Works until nothing is claimable and nothing is in flight. With a fake clock, `advanceClock`
+   * is asked to move time to the next retry's due time.
+   */
+  async drain(options: { advanceClock?: (to: number) => void; maxRounds?: number } = {}): Promise<void> {
+    for (let round = 0; round < (options.maxRounds ?? 10_000); round += 1) {
+      const claimed = await this.#claim();
+      if (claimed === 0 && this.#inFlight.size === 0) {
+        await this.#flush();
+        const due = await this.#store.nextDueAt();
+        if (due === undefined) return;
+        if (due > this.#clock.now()) {
+          if (options.advanceClock) options.advanceClock(due);
+          else await this.#clock.sleep(due - this.#clock.now());
+        }
+        continue;
+      }
+      await this.#settled();
+      await this.#flush();
+    }
+    throw new Error('drain did not finish');
+  }
+
+  // ── the loops ──────────────────────────────────────────────────────────────────────────
+
+  async #pumpLoop(): Promise<void> {
+    while (!this.#stopping.signal.aborted) {
+      let claimed = 0;
+      try {
+        claimed = await this.#claim();
+      } catch (error) {
+        this.#logger.error({ err: error }, 'claim failed');
+      }
+      if (claimed > 0 && this.#inFlight.size < this.#options.maxInFlight) continue;
+      const wake = this.#wake;
+      if (wake.signal.aborted) {
+        this.#wake = new AbortController();
+        continue;
+      }
+      const due = await this.#store.nextDueAt().catch(() => undefined);
+      const idleMs = Math.min(
+        this.#options.pollIntervalMs,
+        due === undefined ? Infinity : Math.max(1, due - this.#clock.now()),
+      );
+      await this.#clock.sleep(idleMs, AbortSignal.any([wake.signal, this.#stopping.signal]));
+      if (wake.signal.aborted) this.#wake = new AbortController();
+    }
+  }
+
+  async #heartbeatLoop(): Promise<void> {
+    while (!this.#stopping.signal.aborted) {
+      await this.#clock.sleep(this.#options.heartbeatMs, this.#stopping.signal);
+      if (this.#inFlight.size === 0) continue;
+      try {
+        const lost = await this.#store.extendLeases(
+          this.workerId,
+          [...this.#inFlight.values()].map((entry) => refOf(entry.cell)),
+          this.#options.leaseMs,
+        );
+        for (const ref of lost) this.#inFlight.get(keyOf(ref))?.abort.abort(new Error('lease lost'));
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'heartbeat failed');
+      }
+    }
+  }
+
+  async #sweepLoop(): Promise<void> {
+    while (!this.#stopping.signal.aborted) {
+      try {
+        if ((await this.#store.releaseExpiredLeases()) > 0) this.wake();
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'lease sweep failed');
+      }
+      await this.#clock.sleep(this.#options.sweepIntervalMs, this.#stopping.signal);
+    }
+  }
+
+  /** Claims what fits and starts computing it; returns how many cells were claimed. */
+  async #claim(): Promise<number> {
+    const room = Math.min(this.#options.claimBatch, this.#options.maxInFlight - this.#inFlight.size);
+    if (room <= 0 || this.#stopping.signal.aborted) return 0;
+    const cells = await this.#store.claimCells(this.workerId, room, this.#options.leaseMs);
+    for (const cell of cells) {
+      const entry: InFlight = { cell, abort: new AbortController() };
+      this.#inFlight.set(keyOf(cell), entry);
+      void this.#run(entry);
+    }
+    return cells.length;
+  }
+
+  #settledWaiters: (() => void)[] = [];
+  /** Resolves when some cell in flight finishes. */
+  #settled(): Promise<void> {
+    if (this.#inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#settledWaiters.push(resolve));
+  }
+
+  async #run(entry: InFlight): Promise<void> {
+    let outcome: CellOutcome;
+    try {
+      outcome = await this.#compute(entry.cell, entry.abort.signal);
+    } catch (error) {
+      this.#logger.error({ err: error, cell: keyOf(entry.cell) }, 'cell computation crashed');
+      outcome = {
+        status: 'failed',
+        error: { type: 'internal_error', message: 'Enrichbase failed to compute this cell' },
+      };
+    }
+    // An aborted cell (cancelled, lease lost) has been taken away: its result would be discarded.
+    if (this.#inFlight.get(keyOf(entry.cell)) === entry) {
+      this.#inFlight.delete(keyOf(entry.cell));
+      if (!entry.abort.signal.aborted) this.#push({ ...refOf(entry.cell), outcome });
+    }
+    for (const waiter of this.#settledWaiters.splice(0)) waiter();
+    this.wake();
+  }
+
+  #push(result: CellResult): void {
+    this.#results.push(result);
+    if (this.#results.length >= this.#options.flushBatch) void this.#flush();
+    // Batching I/O is a matter of real time, whatever clock the engine's logic runs on.
+    else
+      this.#flushTimer ??= sleepReal(this.#options.flushIntervalMs).then(() => {
+        this.#flushTimer = undefined;
+        return this.#flush();
+      });
+  }
+
+  /** Records buffered results (one flush at a time); on a store error they stay buffered for the next. */
+  async #flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    if (this.#results.length === 0) return;
+    const batch = this.#results;
+    this.#results = [];
+    this.#flushing = this.#store
+      .completeCells(batch)
+      .then(({ applied }) => {
+        if (applied > 0) this.wake();
+      })
+      .catch((error: unknown) => {
+        this.#logger.error({ err: error, cells: batch.length }, 'recording results failed; will retry');
+        this.#results.unshift(...batch);
+      })
+      .finally(() => {
+        this.#flushing = undefined;
+      });
+    await this.#flushing;
+  }
+
+  // ── computing one cell ─────────────────────────────────────────────────────────────────
+
+  async #compute(cell: ClaimedCell, signal: AbortSignal): Promise<CellOutcome> {
+    const policy = this.#options.retry;
+    if (cell.attempt > policy.maxAttempts) {
+      return fail(
+        'attempts_exhausted',
+        `Gave up after ${policy.maxAttempts} attempts (the worker computing it was lost)`,
+      );
+    }
+    const provider = this.#providers.forColumn(cell.column);
+    if (!provider) {
+      return fail(
+        'unsupported_column',
+        `No provider can compute '${cell.column.config.kind}' columns on this server yet`,
+      );
+    }
+    const prepared = provider.prepare({
+      column: cell.column,
+      tableKind: cell.tableKind,
+      values: cell.values,
+      workspaceId: cell.workspaceId,
+    });
+    if (prepared.kind === 'skip')
+      return {
+        status: 'skipped',
+        reason: prepared.reason,
+        error: { type: prepared.reason, message: prepared.message },
+      };
+    if (prepared.kind === 'fail') return fail(prepared.error.kind, prepared.error.message);
+
+    const cacheKey = prepared.cacheKey
+      ? createHash('sha256').update(`${provider.name}\u0000${prepared.cacheKey}`).digest('hex')
+      : undefined;
+    const limiter = this.limiters.get(prepared.limiterKey, prepared.limits);
+    if (!cacheKey) {
+      const result = await this.#callProvider(limiter, prepared, signal);
+      return result.ok
+        ? { status: 'done', value: result.value, cost: result.cost ?? 0, usage: result.usage }
+        : this.#outcomeOfError(cell, result.error, result.cost ?? 0);
+    }
+
+    // Single-flight: identical work in flight is shared, from the cache read to the cache write, so a
+    // cell arriving a moment later finds either the flight or the cached result.
+    const flightKey = `${cell.workspaceId}/${cacheKey}/${cell.cacheNotBefore ?? 0}`;
+    let flight = this.#singleFlight.get(flightKey);
+    const joined = flight !== undefined;
+    if (!flight) {
+      flight = this.#cachedCall(cell, cacheKey, () => this.#callProvider(limiter, prepared, signal));
+      this.#singleFlight.set(flightKey, flight);
+      const forget = () => void this.#singleFlight.delete(flightKey);
+      flight.then(forget, forget);
+    }
+    const { result, fromCache } = await flight;
+    if (result.ok) {
+      const reused = fromCache || joined;
+      return {
+        status: 'done',
+        value: result.value,
+        cost: reused ? 0 : (result.cost ?? 0),
+        usage: reused ? { ...result.usage, cached: true } : result.usage,
+        cacheKey,
+      };
+    }
+    return this.#outcomeOfError(cell, result.error, joined ? 0 : (result.cost ?? 0));
+  }
+
+  async #cachedCall(
+    cell: ClaimedCell,
+    cacheKey: string,
+    call: () => Promise<ProviderResult>,
+  ): Promise<{ result: ProviderResult; fromCache: boolean }> {
+    const cached = await this.#store.getCachedResult(cell.workspaceId, cacheKey, cell.cacheNotBefore);
+    if (cached)
+      return {
+        result: { ok: true, value: cached.value, cost: cached.cost, usage: cached.usage ?? undefined },
+        fromCache: true,
+      };
+    const result = await call();
+    if (result.ok) {
+      await this.#store
+        .putCachedResult(
+          cell.workspaceId,
+          cacheKey,
+          { value: result.value, cost: result.cost ?? 0, usage: result.usage ?? null },
+          this.#options.cacheTtlMs,
+        )
+        .catch((error: unknown) => this.#logger.warn({ err: error }, 'caching a result failed'));
+    }
+    return { result, fromCache: false };
+  }
+
+  async #callProvider(
+    limiter: ProviderLimiter,
+    prepared: Extract<PreparedCall, { kind: 'call' }>,
+    signal: AbortSignal,
+  ): Promise<ProviderResult> {
+    let permit;
+    try {
+      permit = await limiter.acquire(signal, prepared.estimatedTokens ?? 0);
+    } catch (error) {
+      if (error instanceof ProviderTrippedError) return { ok: false, error: error.providerError };
+      throw error;
+    }
+    this.providerCalls += 1;
+    let result: ProviderResult;
+    try {
+      result = await prepared.execute({ signal });
+    } catch (error) {
+      result = {
+        ok: false,
+        error: { kind: 'retryable', message: `Provider call failed: ${(error as Error).message}` },
+      };
+    }
+    permit.release({
+      rateLimited: !result.ok && result.error.kind === 'rate_limited',
+      retryAfterMs: result.ok ? undefined : result.error.retryAfterMs,
+      tokensUsed:
+        result.ok && result.usage
+          ? (result.usage.inputTokens ?? 0) + (result.usage.outputTokens ?? 0)
+          : undefined,
+      refused: !result.ok && result.error.kind === 'auth' ? result.error : undefined,
+    });
+    return result;
+  }
+
+  #outcomeOfError(cell: ClaimedCell, error: ProviderError, cost: number): CellOutcome {
+    switch (error.kind) {
+      case 'auth':
+        return { status: 'failed', error: { type: 'auth', message: error.message }, cost };
+      case 'non_retryable':
+        return { status: 'failed', error: { type: 'provider_error', message: error.message }, cost };
+      case 'rate_limited':
+      case 'retryable': {
+        const type = error.kind === 'rate_limited' ? 'rate_limited' : 'provider_error';
+        if (cell.attempt >= this.#options.retry.maxAttempts) {
+          return {
+            status: 'failed',
+            error: { type, message: `${error.message} (after ${cell.attempt} attempts)` },
+            cost,
+          };
+        }
+        const delay = retryDelayMs(
+          cell.attempt,
+          this.#options.retry,
+          error.retryAfterMs,
+          this.#options.random,
+        );
+        return {
+          status: 'retry',
+          availableAt: this.#clock.now() + delay,
+          error: { type, message: error.message },
+          cost,
+        };
+      }
+    }
+  }
+}
+
+function fail(type: string, message: string): CellOutcome {
+  return { status: 'failed', error: { type, message } };
+}
+
+function keyOf(ref: { rowId: string; columnId: string }): string {
+  return `${ref.rowId}/${ref.columnId}`;
+}
+
+function refOf(cell: ClaimedCell): CellRef {
+  return { rowId: cell.rowId, columnId: cell.columnId, fence: cell.fence };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
+/** Shutdown polls in real time: the process is leaving whatever the injected clock says. */
+function sleepReal(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
