@@ -72,9 +72,10 @@ export interface RunningApp extends AppParts {
 /** Builds the app and serves it; `stop()` closes the server and then the store. */
 export async function startApp(
   config: Config,
-  options: { logger?: Logger; clock?: Clock } = {},
+  options: { logger?: Logger; clock?: Clock; engine?: EngineOptions } = {},
 ): Promise<RunningApp> {
   const parts = await buildApp(config, options);
+  if (config.runWorker) parts.engine.start();
   const server = await new Promise<ServerType>((resolve, reject) => {
     const instance = serve({ fetch: parts.http.fetch, port: config.port, hostname: config.host }, () =>
       resolve(instance),

@@ -43,6 +43,7 @@ import { invalidateCells, removeCells } from './cell-changes.ts';
 import { applyTransitions, type CellTransition } from './counters.ts';
 import type { StoreDb, StoreDialect } from './dialect.ts';
 import { chunks, toApiKey, toCell, toColumn, toIso, toRow, toTable, toWorkspace } from './mapping.ts';
+import { PlannerStatistics } from './planner-statistics.ts';
 import { RunQueries } from './runs.ts';
 import type { Database, RowsTable, TablesTable } from './schema.ts';
 
@@ -65,17 +66,20 @@ export class KyselyStore implements Store {
   readonly #dialect: StoreDialect;
   readonly #clock: Clock;
   readonly #runs: RunQueries;
+  readonly #statistics: PlannerStatistics;
 
   constructor(options: KyselyStoreOptions) {
     this.#db = options.db;
     this.#dialect = options.dialect;
     this.#clock = options.clock;
-    this.#runs = new RunQueries(options.db, options.dialect, options.clock);
+    this.#statistics = new PlannerStatistics(options.db, options.dialect.kind === 'postgres');
+    this.#runs = new RunQueries(options.db, options.dialect, options.clock, this.#statistics);
     this.kind = options.dialect.kind;
     this.location = options.location;
   }
 
   async close(): Promise<void> {
+    await this.#statistics.settle();
     await this.#db.destroy();
   }
 
@@ -426,7 +430,7 @@ export class KyselyStore implements Store {
   // ── rows ───────────────────────────────────────────────────────────────────────────────
 
   async insertRows(workspaceId: string, tableId: string, rows: RowInput[]): Promise<RowsResult> {
-    return this.#write(async (trx) => {
+    const result = await this.#write(async (trx) => {
       await this.#lockTable(trx, workspaceId, tableId);
       const columns = await this.#readColumns(trx, tableId);
       const resolver = rowResolver(columns);
@@ -440,6 +444,8 @@ export class KyselyStore implements Store {
       );
       return { columns, rows: inserted.map((row) => ({ row, cells: [] })) };
     });
+    this.#statistics.noteWrites('rows', result.rows.length);
+    return result;
   }
 
   async updateRows(workspaceId: string, tableId: string, updates: RowUpdate[]): Promise<RowsResult> {
@@ -753,7 +759,21 @@ export class KyselyStore implements Store {
   async #cellsByRow(db: StoreDb | Trx, rowIds: string[]): Promise<Map<string, Cell[]>> {
     const result = new Map<string, Cell[]>();
     for (const chunk of chunks(rowIds, 1000)) {
-      const rows = await db.selectFrom('cells').selectAll().where('row_id', 'in', chunk).execute();
+      const rows = await db
+        .selectFrom('cells')
+        .select([
+          'row_id',
+          'column_id',
+          'status',
+          'value',
+          'error',
+          'reason',
+          'attempts',
+          'cost',
+          'updated_at',
+        ])
+        .where('row_id', 'in', chunk)
+        .execute();
       for (const row of rows) {
         const cell = toCell(row);
         const list = result.get(cell.rowId);

@@ -104,7 +104,12 @@ export function toRow(row: Selectable<RowsTable>): Row {
   };
 }
 
-export function toCell(row: Selectable<CellsTable>): Cell {
+export function toCell(
+  row: Pick<
+    Selectable<CellsTable>,
+    'row_id' | 'column_id' | 'status' | 'value' | 'error' | 'reason' | 'attempts' | 'cost' | 'updated_at'
+  >,
+): Cell {
   return {
     rowId: row.row_id,
     columnId: row.column_id,

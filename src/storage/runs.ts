@@ -26,6 +26,7 @@ import { cellWhere, countCellGroups, resolveWaiting } from './cell-changes.ts';
 import { applyTransitions, finishRuns, type CellTransition } from './counters.ts';
 import type { StoreDb, StoreDialect } from './dialect.ts';
 import { chunks, parseJson, toColumn, toIso } from './mapping.ts';
+import type { PlannerStatistics } from './planner-statistics.ts';
 import type { Database, RunsTable } from './schema.ts';
 
 type Trx = Transaction<Database>;
@@ -43,10 +44,13 @@ export class RunQueries implements RunStore {
   readonly #dialect: StoreDialect;
   readonly #clock: Clock;
 
-  constructor(db: StoreDb, dialect: StoreDialect, clock: Clock) {
+  readonly #statistics: PlannerStatistics;
+
+  constructor(db: StoreDb, dialect: StoreDialect, clock: Clock, statistics: PlannerStatistics) {
     this.#db = db;
     this.#dialect = dialect;
     this.#clock = clock;
+    this.#statistics = statistics;
   }
 
   #stamp(): Stamp {
@@ -57,7 +61,7 @@ export class RunQueries implements RunStore {
   // ── planning ───────────────────────────────────────────────────────────────────────────
 
   async planRun(workspaceId: string, tableId: string, request: RunRequest): Promise<Run> {
-    return this.#db.transaction().execute(async (trx) => {
+    const run = await this.#db.transaction().execute(async (trx) => {
       const table = await this.#dialect.selectTableForUpdate(trx, workspaceId, tableId);
       if (!table) throw new NotFoundError('table', tableId);
       const columns = await readColumns(trx, tableId);
@@ -117,6 +121,8 @@ export class RunQueries implements RunStore {
       await finishRuns(trx, [runId], now.iso);
       return readRun(trx, runId);
     });
+    this.#statistics.noteWrites('cells', run.numRequestedCells);
+    return run;
   }
 
   /** Queues one column's eligible cells (of these rows, or all rows) for a run. */
@@ -250,6 +256,7 @@ export class RunQueries implements RunStore {
   }
 
   async getRun(workspaceId: string, tableId: string, runId: string): Promise<Run> {
+    await requireTable(this.#db, workspaceId, tableId);
     const row = await this.#db
       .selectFrom('runs')
       .selectAll()
@@ -283,7 +290,8 @@ export class RunQueries implements RunStore {
 
   async cancelRun(workspaceId: string, tableId: string, runId: string): Promise<Run> {
     return this.#db.transaction().execute(async (trx) => {
-      await this.#dialect.selectTableForUpdate(trx, workspaceId, tableId);
+      if (!(await this.#dialect.selectTableForUpdate(trx, workspaceId, tableId)))
+        throw new NotFoundError('table', tableId);
       const run = await trx
         .selectFrom('runs')
         .selectAll()

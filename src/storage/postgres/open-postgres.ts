@@ -36,6 +36,9 @@ export async function openPostgresStore(options: PostgresStoreOptions, clock: Cl
     max: options.maxConnections ?? 10,
     types: TYPES,
   });
+  // An idle connection dropped by the server (restart, failover) must not crash the process:
+  // the pool replaces it, and queries in progress fail on their own.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await runMigrations(new Migrator({ db, provider: migrationProvider('postgres') }));
