@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { startApp, VERSION } from '../app.ts';
+import { buildApp, startApp, VERSION } from '../app.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { issueApiKey } from '../engine/api-keys.ts';
 import { openStore } from '../storage/index.ts';
@@ -65,6 +65,24 @@ const program = new Command()
   .version(VERSION);
 
 program.command('serve').description('serve the API (and UI) on the configured store').action(serve);
+
+program
+  .command('worker')
+  .description('compute cells only (no HTTP); run several against one PostgreSQL store to scale out')
+  .action(async () => {
+    const config = configOrExit();
+    const app = await buildApp(config);
+    app.engine.start();
+    process.stdout.write(`Enrichbase worker ${app.engine.workerId} computing cells of ${app.store.location}\n`);
+    const shutdown = () => {
+      void app.engine
+        .stop()
+        .then(() => app.store.close())
+        .then(() => process.exit(0));
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
 
 const keys = program.command('keys').description('manage API keys');
 keys

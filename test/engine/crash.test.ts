@@ -2,10 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/engine/ports.ts';
-import { openSqliteStore } from '../../src/storage/index.ts';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { systemClock, type Store } from '../../src/engine/ports.ts';
+import { openPostgresStore, openSqliteStore } from '../../src/storage/index.ts';
 import { startFakeVendor, type FakeVendor } from '../fixtures/fake-vendor.ts';
+import { createTestDatabase } from '../fixtures/postgres-server.ts';
+import { STORE_KINDS } from '../fixtures/stores.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/enrichbase.js');
 const ROWS = 1000;
@@ -43,22 +45,34 @@ async function until<T>(
   }
 }
 
-describe('crash safety', () => {
+describe.each(STORE_KINDS)('crash safety on %s', (kind) => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'enrichbase-crash-'));
   let vendor: FakeVendor;
+  let dropDatabase: (() => Promise<void>) | undefined;
   const children: ChildProcess[] = [];
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
     await vendor?.close();
+    await dropDatabase?.();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('loses no row and rewrites no finished cell when the server is killed -9 mid-run', async () => {
     vendor = await startFakeVendor({ latencyMs: 15 });
+    let databaseUrl = '';
+    if (kind === 'postgres') {
+      const database = await createTestDatabase(inject('postgresAdminUrl'));
+      databaseUrl = database.url;
+      dropDatabase = database.drop;
+    }
+    const openStore = (): Promise<Store> =>
+      kind === 'sqlite'
+        ? openSqliteStore(path.join(dataDir, 'enrichbase.sqlite'), systemClock)
+        : openPostgresStore({ connectionString: databaseUrl, maxConnections: 2 }, systemClock);
     const env = {
       ...process.env,
       ENRICHBASE_DATA_DIR: dataDir,
-      DATABASE_URL: '',
+      DATABASE_URL: databaseUrl,
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
@@ -107,7 +121,7 @@ describe('crash safety', () => {
 
     // What was finished at the moment of death, read straight from the file.
     const snapshot = new Map<string, { value: unknown; updatedAt: string }>();
-    const store = await openSqliteStore(path.join(dataDir, 'enrichbase.sqlite'), systemClock);
+    const store = await openStore();
     const workspace = (await store.findWorkspaceByName('default'))!;
     for (let offset = 0; offset < ROWS; offset += 100) {
       const page = await store.getTableData(workspace.id, table.id, { offset, limit: 100 });
@@ -158,7 +172,7 @@ describe('crash safety', () => {
 
     second.child.kill('SIGTERM');
     await new Promise((resolve) => second.child.once('exit', resolve));
-    const reopened = await openSqliteStore(path.join(dataDir, 'enrichbase.sqlite'), systemClock);
+    const reopened = await openStore();
     try {
       for (let offset = 0; offset < ROWS; offset += 100) {
         const page = await reopened.getTableData(workspace.id, table.id, { offset, limit: 100 });

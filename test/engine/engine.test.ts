@@ -88,6 +88,27 @@ describe.each(STORE_KINDS)('engine on %s', (kind) => {
     await expectCountersExact(t.tableId);
   });
 
+  it('shares one store between two engines: every cell computed exactly once', async () => {
+    const slow = await startFakeVendor({ latencyMs: 5 });
+    try {
+      const rows = Array.from({ length: 200 }, (_, index) => ({ domain: `w${index}.test` }));
+      const t = await createTable(store, ws, [{ key: 'domain', name: 'Domain' }, vendorColumn(slow.url, 'company', 'domain')], rows);
+      const a = testEngine(store, { claimBatch: 16, maxInFlight: 16 });
+      const b = testEngine(store, { claimBatch: 16, maxInFlight: 16 });
+      await a.startRun(ws, t.tableId, { mode: 'new', rowIds: null, columnIds: null });
+      await Promise.all([a.drain(), b.drain()]);
+      expect(a.providerCalls).toBeGreaterThan(0);
+      expect(b.providerCalls).toBeGreaterThan(0);
+      expect(a.providerCalls + b.providerCalls).toBe(200);
+      expect([...slow.stats.byKey.values()].every((count) => count === 1)).toBe(true);
+      const cells = await tableCells(store, ws, t.tableId);
+      expect(cells.filter((cell) => cell.status === 'done')).toHaveLength(200);
+      await expectCountersExact(t.tableId);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('skips cells with an empty input without calling anyone', async () => {
     vendor.reset();
     const t = await createTable(
