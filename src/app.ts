@@ -56,6 +56,7 @@ export async function buildApp(
     logger,
     options: {
       leaseMs: config.leaseMs,
+      cacheTtlMs: config.cacheTtlMs,
       retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
       ...options.engine,
     },

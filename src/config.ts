@@ -24,6 +24,8 @@ export interface Config {
   httpAllowPrivate: boolean;
   /** Hosts (or host:port) http columns may reach even when private. */
   httpAllowedHosts: string[];
+  /** How long identical work reuses a cached result. */
+  cacheTtlMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -86,6 +88,11 @@ const VARIABLES = {
     example: '3',
     description: 'attempts per cell on retryable provider errors',
   },
+  ENRICHBASE_CACHE_TTL_DAYS: {
+    schema: z.coerce.number().min(0).max(3650).default(30),
+    example: '30',
+    description: 'days a result is reused for identical work (0 = no reuse; mode all always recomputes)',
+  },
   ENRICHBASE_HTTP_ALLOW_PRIVATE: {
     schema: z.stringbool().default(false),
     example: 'false',
@@ -134,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: read<LogLevel>(env, 'LOG_LEVEL'),
     maxBodyBytes: Math.round(read<number>(env, 'ENRICHBASE_MAX_BODY_MB') * 1024 * 1024),
     runWorker: read<boolean>(env, 'ENRICHBASE_WORKER'),
+    cacheTtlMs: Math.round(read<number>(env, 'ENRICHBASE_CACHE_TTL_DAYS') * 24 * 60 * 60 * 1000),
     leaseMs: read<number>(env, 'ENRICHBASE_LEASE_MS'),
     maxAttempts: read<number>(env, 'ENRICHBASE_MAX_ATTEMPTS'),
     httpAllowPrivate: read<boolean>(env, 'ENRICHBASE_HTTP_ALLOW_PRIVATE'),

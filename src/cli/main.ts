@@ -73,7 +73,9 @@ program
     const config = configOrExit();
     const app = await buildApp(config);
     app.engine.start();
-    process.stdout.write(`Enrichbase worker ${app.engine.workerId} computing cells of ${app.store.location}\n`);
+    process.stdout.write(
+      `Enrichbase worker ${app.engine.workerId} computing cells of ${app.store.location}\n`,
+    );
     const shutdown = () => {
       void app.engine
         .stop()

@@ -92,7 +92,12 @@ describe.each(STORE_KINDS)('engine on %s', (kind) => {
     const slow = await startFakeVendor({ latencyMs: 5 });
     try {
       const rows = Array.from({ length: 200 }, (_, index) => ({ domain: `w${index}.test` }));
-      const t = await createTable(store, ws, [{ key: 'domain', name: 'Domain' }, vendorColumn(slow.url, 'company', 'domain')], rows);
+      const t = await createTable(
+        store,
+        ws,
+        [{ key: 'domain', name: 'Domain' }, vendorColumn(slow.url, 'company', 'domain')],
+        rows,
+      );
       const a = testEngine(store, { claimBatch: 16, maxInFlight: 16 });
       const b = testEngine(store, { claimBatch: 16, maxInFlight: 16 });
       await a.startRun(ws, t.tableId, { mode: 'new', rowIds: null, columnIds: null });
@@ -256,6 +261,36 @@ describe.each(STORE_KINDS)('engine on %s', (kind) => {
       status: 'failed',
       error: { type: 'unsupported_column', message: expect.stringContaining('phone_finder') },
     });
+  });
+
+  it('stops without losing cells: cells still in flight after the grace period go back to the queue', async () => {
+    const slow = await startFakeVendor({ latencyMs: 2_000 });
+    try {
+      const rows = Array.from({ length: 6 }, (_, index) => ({ domain: `q${index}.test` }));
+      const t = await createTable(
+        store,
+        ws,
+        [
+          { key: 'domain', name: 'Domain' },
+          vendorColumn(slow.url, 'company', 'domain', { timeout_ms: 10_000 }),
+        ],
+        rows,
+      );
+      const engine = testEngine(store, { shutdownTimeoutMs: 50 });
+      engine.start();
+      await engine.startRun(ws, t.tableId, { mode: 'new', rowIds: null, columnIds: null });
+      while (slow.stats.requests < 6) await new Promise((resolve) => setTimeout(resolve, 5));
+      await engine.stop();
+      const cells = await tableCells(store, ws, t.tableId);
+      expect(cells.map((cell) => cell.status)).toEqual(Array(6).fill('queued'));
+      await expectCountersExact(t.tableId);
+      const next = testEngine(store);
+      slow.options.latencyMs = 0;
+      await next.drain();
+      expect((await tableCells(store, ws, t.tableId)).every((cell) => cell.status === 'done')).toBe(true);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('cancels a run in flight: queued cells end cancelled, calls in flight are abandoned', async () => {

@@ -224,6 +224,56 @@ describe.each(STORE_KINDS)('run store on %s', (kind) => {
     await expectCountersExact(t.tableId);
   });
 
+  it('re-runs failed, never-computed and stuck cells in mode stuck_failed_new', async () => {
+    const t = await pipeline(4);
+    await store.planRun(ws, t.tableId, { mode: 'new', rowIds: t.rowIds.slice(0, 3), columnIds: [t.shout] });
+    const [ok, bad, stuck] = await store.claimCells('worker-gone', 3, 1000);
+    await store.completeCells([done(ok!), failed(bad!)]);
+    // Fourth row never computed; third row's worker died holding its lease (no sweep has run).
+    clock.advance(1001);
+    const run = await store.planRun(ws, t.tableId, {
+      mode: 'stuck_failed_new',
+      rowIds: null,
+      columnIds: [t.shout],
+    });
+    expect(run.numRequestedCells).toBe(3);
+    const claimed = await claimAll();
+    expect(claimed.map((cell) => cell.rowId).sort()).toEqual([bad!.rowId, stuck!.rowId, t.rowIds[3]!].sort());
+    expect(await store.completeCells([done(stuck!, 'zombie')])).toEqual({ applied: 0, discarded: 1 });
+    await store.completeCells(claimed.map((cell) => done(cell)));
+    expect(await store.getRun(ws, t.tableId, run.id)).toMatchObject({ status: 'done', counts: { done: 3 } });
+    await expectCountersExact(t.tableId);
+  });
+
+  it('makes a column and its dependents stale when its config changes', async () => {
+    const t = await pipeline(1);
+    await store.planRun(ws, t.tableId, { mode: 'new', rowIds: null, columnIds: null });
+    await store.completeCells((await claimAll()).map((cell) => done(cell)));
+    await store.completeCells((await claimAll()).map((cell) => done(cell)));
+    const detail = await store.getTable(ws, t.tableId);
+    const summary = detail.columns.find((column) => column.id === t.summary)!;
+    await store.updateColumn(
+      ws,
+      t.tableId,
+      t.summary,
+      ColumnConfigSchema.parse({
+        ...summary.config,
+        value: { agent_type: 'llm', prompt: 'Describe {name} briefly' },
+      }),
+    );
+    const statuses = Object.fromEntries(
+      (await store.getRow(ws, t.tableId, t.rowIds[0]!)).rows[0]!.cells.map((cell) => [
+        cell.columnId,
+        cell.status,
+      ]),
+    );
+    expect(statuses).toEqual({ [t.summary]: 'stale', [t.score]: 'stale', [t.shout]: 'done' });
+    const rerun = await store.planRun(ws, t.tableId, { mode: 'new', rowIds: null, columnIds: null });
+    expect(rerun.numRequestedCells).toBe(2);
+    await store.cancelRun(ws, t.tableId, rerun.id); // leave the queue empty for the next test
+    await expectCountersExact(t.tableId);
+  });
+
   it('refuses row and column ids outside the table, at their index', async () => {
     const t = await pipeline(1);
     const other = await pipeline(1);
