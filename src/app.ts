@@ -48,6 +48,15 @@ export async function buildApp(
   const firstKey = await bootstrapWorkspace(store);
   const providers = createProviderRegistry({
     addressPolicy: { allowPrivate: config.httpAllowPrivate, allowedHosts: config.httpAllowedHosts },
+    llm: {
+      openai: config.llm.openai,
+      anthropic: config.llm.anthropic,
+      models: config.llm.models,
+      maxConcurrency: config.llm.maxConcurrency,
+      requestsPerMinute: config.llm.requestsPerMinute,
+      tokensPerMinute: config.llm.tokensPerMinute,
+    },
+    search: { searxngUrl: config.search.searxngUrl, braveApiKey: config.search.braveApiKey },
   });
   const engine = new Engine({
     store,

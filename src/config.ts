@@ -26,6 +26,24 @@ export interface Config {
   httpAllowedHosts: string[];
   /** How long identical work reuses a cached result. */
   cacheTtlMs: number;
+  llm: LlmConfig;
+  search: SearchConfig;
+}
+
+/** LLM access: OpenAI-compatible and/or Anthropic, by their conventional variables. Keys never leave this object. */
+export interface LlmConfig {
+  openai: { apiKey: string; baseUrl: string; structuredOutputs: boolean } | undefined;
+  anthropic: { apiKey: string; baseUrl: string } | undefined;
+  /** Model per agent type, when set (else the provider's documented default). */
+  models: { llm?: string; research?: string; research_pro?: string; research_reasoning?: string };
+  maxConcurrency: number;
+  requestsPerMinute: number | undefined;
+  tokensPerMinute: number | undefined;
+}
+
+export interface SearchConfig {
+  searxngUrl: string | undefined;
+  braveApiKey: string | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -35,6 +53,8 @@ interface VariableSpec<T> {
   schema: z.ZodType<T>;
   example: string;
   description: string;
+  /** Never echoed, not even in an error message. */
+  secret?: boolean;
 }
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
@@ -93,6 +113,80 @@ const VARIABLES = {
     example: '30',
     description: 'days a result is reused for identical work (0 = no reuse; mode all always recomputes)',
   },
+  OPENAI_API_KEY: {
+    secret: true,
+    schema: z.string().min(1).optional(),
+    example: 'sk-…',
+    description:
+      'key for OpenAI or any OpenAI-compatible server (OpenRouter, Groq, Together, vLLM, Ollama: any non-empty value)',
+  },
+  OPENAI_BASE_URL: {
+    schema: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
+    example: 'http://127.0.0.1:11434/v1',
+    description: 'base URL of the OpenAI-compatible API',
+  },
+  OPENAI_STRUCTURED_OUTPUTS: {
+    schema: z.stringbool().default(true),
+    example: 'true',
+    description: 'the server supports `response_format: json_schema` (false: JSON mode plus validation)',
+  },
+  ANTHROPIC_API_KEY: {
+    secret: true,
+    schema: z.string().min(1).optional(),
+    example: 'sk-ant-…',
+    description: 'key for the Anthropic Messages API',
+  },
+  ANTHROPIC_BASE_URL: {
+    schema: z.url({ protocol: /^https?$/ }).default('https://api.anthropic.com/v1'),
+    example: 'https://api.anthropic.com/v1',
+    description: 'base URL of the Anthropic API',
+  },
+  ENRICHBASE_MODEL_LLM: {
+    schema: z.string().min(1).optional(),
+    example: 'gpt-4.1-mini',
+    description: 'model of `llm` agent columns',
+  },
+  ENRICHBASE_MODEL_RESEARCH: {
+    schema: z.string().min(1).optional(),
+    example: 'gpt-4.1-mini',
+    description: 'model of `research` agent columns',
+  },
+  ENRICHBASE_MODEL_RESEARCH_PRO: {
+    schema: z.string().min(1).optional(),
+    example: 'gpt-4.1',
+    description: 'model of `research_pro` agent columns (the default type)',
+  },
+  ENRICHBASE_MODEL_RESEARCH_REASONING: {
+    schema: z.string().min(1).optional(),
+    example: 'o4-mini',
+    description: 'model of `research_reasoning` agent columns',
+  },
+  ENRICHBASE_LLM_MAX_CONCURRENCY: {
+    schema: z.coerce.number().int().min(1).max(1000).default(16),
+    example: '16',
+    description: 'LLM calls in flight at once, per model',
+  },
+  ENRICHBASE_LLM_RPM: {
+    schema: z.coerce.number().int().min(1).optional(),
+    example: '500',
+    description: 'LLM requests per minute, per model (unset: learned from 429s)',
+  },
+  ENRICHBASE_LLM_TPM: {
+    schema: z.coerce.number().int().min(1).optional(),
+    example: '200000',
+    description: 'LLM tokens per minute, per model',
+  },
+  SEARXNG_URL: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    example: 'http://127.0.0.1:8888',
+    description: 'a SearXNG instance (JSON API enabled) for research agents',
+  },
+  BRAVE_SEARCH_API_KEY: {
+    secret: true,
+    schema: z.string().min(1).optional(),
+    example: 'BSA…',
+    description: 'Brave Search API key for research agents (used when SEARXNG_URL is unset)',
+  },
   ENRICHBASE_HTTP_ALLOW_PRIVATE: {
     schema: z.stringbool().default(false),
     example: 'false',
@@ -125,10 +219,36 @@ function read<T>(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES): T {
   if (!result.success) {
     const reason = result.error.issues[0]?.message ?? 'invalid value';
     throw new ConfigError(
-      `${name}=${JSON.stringify(raw)} is not valid: ${reason}. Example: ${name}=${spec.example} (${spec.description}).`,
+      `${name}=${spec.secret ? '(hidden)' : JSON.stringify(raw)} is not valid: ${reason}. Example: ${name}=${spec.example} (${spec.description}).`,
     );
   }
   return result.data;
+}
+
+function readLlmConfig(env: NodeJS.ProcessEnv): LlmConfig {
+  const openaiKey = read<string | undefined>(env, 'OPENAI_API_KEY');
+  const anthropicKey = read<string | undefined>(env, 'ANTHROPIC_API_KEY');
+  return {
+    openai: openaiKey
+      ? {
+          apiKey: openaiKey,
+          baseUrl: read<string>(env, 'OPENAI_BASE_URL'),
+          structuredOutputs: read<boolean>(env, 'OPENAI_STRUCTURED_OUTPUTS'),
+        }
+      : undefined,
+    anthropic: anthropicKey
+      ? { apiKey: anthropicKey, baseUrl: read<string>(env, 'ANTHROPIC_BASE_URL') }
+      : undefined,
+    models: {
+      llm: read<string | undefined>(env, 'ENRICHBASE_MODEL_LLM'),
+      research: read<string | undefined>(env, 'ENRICHBASE_MODEL_RESEARCH'),
+      research_pro: read<string | undefined>(env, 'ENRICHBASE_MODEL_RESEARCH_PRO'),
+      research_reasoning: read<string | undefined>(env, 'ENRICHBASE_MODEL_RESEARCH_REASONING'),
+    },
+    maxConcurrency: read<number>(env, 'ENRICHBASE_LLM_MAX_CONCURRENCY'),
+    requestsPerMinute: read<number | undefined>(env, 'ENRICHBASE_LLM_RPM'),
+    tokensPerMinute: read<number | undefined>(env, 'ENRICHBASE_LLM_TPM'),
+  };
 }
 
 /** Parses the environment once, at boot. Throws `ConfigError` naming the variable at fault. */
@@ -145,6 +265,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaseMs: read<number>(env, 'ENRICHBASE_LEASE_MS'),
     maxAttempts: read<number>(env, 'ENRICHBASE_MAX_ATTEMPTS'),
     httpAllowPrivate: read<boolean>(env, 'ENRICHBASE_HTTP_ALLOW_PRIVATE'),
+    llm: readLlmConfig(env),
+    search: {
+      searxngUrl: read<string | undefined>(env, 'SEARXNG_URL'),
+      braveApiKey: read<string | undefined>(env, 'BRAVE_SEARCH_API_KEY'),
+    },
     httpAllowedHosts: read<string>(env, 'ENRICHBASE_HTTP_ALLOWED_HOSTS')
       .split(',')
       .map((host) => host.trim())

@@ -208,6 +208,8 @@ export interface Usage {
   searches?: number;
   pagesFetched?: number;
   cached?: boolean;
+  /** Where a cell's wall time went (research agents). */
+  timingsMs?: { search: number; fetch: number; llm: number };
 }
 
 export type CellOutcome =

@@ -1,21 +1,45 @@
 import type { Column } from '../domain/model.ts';
 import type { Provider, ProviderRegistry } from '../engine/ports.ts';
+import { createAgentProvider } from './agent/agent-provider.ts';
 import { createFormulaProvider } from './formula/formula-provider.ts';
 import type { AddressPolicy } from './http/address-guard.ts';
 import { createHttpProvider } from './http/http-provider.ts';
+import { createModelResolver, type LlmSettings } from './llm/models.ts';
+import { createBraveClient, createSearxngClient, type SearchClient } from './search/search.ts';
 
 export interface ProvidersConfig {
-  /** Which addresses http columns may reach. */
+  /** Which addresses http columns and page fetches may reach. */
   addressPolicy: AddressPolicy;
+  llm?: LlmSettings & { maxConcurrency?: number; requestsPerMinute?: number; tokensPerMinute?: number };
+  search?: { searxngUrl?: string; braveApiKey?: string };
 }
 
 /** The providers available on this server, by column kind. */
 export function createProviderRegistry(config: ProvidersConfig): ProviderRegistry {
+  const llm = config.llm ?? { models: {} };
+  const agent = createAgentProvider({
+    resolveModel: createModelResolver(llm),
+    search: createSearchClient(config),
+    pagePolicy: config.addressPolicy,
+    limits: {
+      maxConcurrency: llm.maxConcurrency ?? 16,
+      requestsPerMinute: llm.requestsPerMinute,
+      tokensPerMinute: llm.tokensPerMinute,
+    },
+  });
   const byKind: Partial<Record<Column['config']['kind'], Provider>> = {
     formula: createFormulaProvider(),
     http: createHttpProvider(config.addressPolicy),
+    agent,
+    criterion_grade: agent,
   };
   return { forColumn: (column) => byKind[column.config.kind] };
+}
+
+function createSearchClient(config: ProvidersConfig): SearchClient | undefined {
+  if (config.search?.searxngUrl) return createSearxngClient(config.search.searxngUrl, config.addressPolicy);
+  if (config.search?.braveApiKey) return createBraveClient(config.search.braveApiKey);
+  return undefined;
 }
 
 export type { AddressPolicy } from './http/address-guard.ts';
