@@ -95,6 +95,17 @@ export interface CellError {
   message: string;
 }
 
+/** What computing a cell used: tokens, searches, pages, and where the time went. */
+export interface CellUsage {
+  inputTokens?: number;
+  outputTokens?: number;
+  searches?: number;
+  pagesFetched?: number;
+  /** The result was reused (cache or a shared identical call): no new spend. */
+  cached?: boolean;
+  timingsMs?: { search: number; fetch: number; llm: number };
+}
+
 export interface Cell {
   rowId: string;
   columnId: string;
@@ -105,6 +116,7 @@ export interface Cell {
   reason: string | null;
   attempts: number;
   cost: number;
+  usage: CellUsage | null;
   updatedAt: string;
 }
 

@@ -4,6 +4,7 @@ import type { Run, RunMode, SkipReason } from '../domain/runs.ts';
 import type {
   ApiKey,
   CellError,
+  CellUsage,
   CellValue,
   Column,
   JsonObject,
@@ -202,15 +203,7 @@ export interface CellRef {
   fence: number;
 }
 
-export interface Usage {
-  inputTokens?: number;
-  outputTokens?: number;
-  searches?: number;
-  pagesFetched?: number;
-  cached?: boolean;
-  /** Where a cell's wall time went (research agents). */
-  timingsMs?: { search: number; fetch: number; llm: number };
-}
+export type Usage = CellUsage;
 
 export type CellOutcome =
   | { status: 'done'; value: CellValue; cost: number; usage?: Usage; cacheKey?: string }

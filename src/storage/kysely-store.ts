@@ -770,6 +770,7 @@ export class KyselyStore implements Store {
           'reason',
           'attempts',
           'cost',
+          'usage',
           'updated_at',
         ])
         .where('row_id', 'in', chunk)

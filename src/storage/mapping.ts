@@ -107,7 +107,16 @@ export function toRow(row: Selectable<RowsTable>): Row {
 export function toCell(
   row: Pick<
     Selectable<CellsTable>,
-    'row_id' | 'column_id' | 'status' | 'value' | 'error' | 'reason' | 'attempts' | 'cost' | 'updated_at'
+    | 'row_id'
+    | 'column_id'
+    | 'status'
+    | 'value'
+    | 'error'
+    | 'reason'
+    | 'attempts'
+    | 'cost'
+    | 'usage'
+    | 'updated_at'
   >,
 ): Cell {
   return {
@@ -119,6 +128,7 @@ export function toCell(
     reason: row.reason,
     attempts: Number(row.attempts),
     cost: Number(row.cost),
+    usage: parseJson(row.usage),
     updatedAt: toIso(row.updated_at),
   };
 }

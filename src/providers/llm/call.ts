@@ -38,11 +38,34 @@ export async function callStructured(request: StructuredRequest): Promise<Struct
       maxOutputTokens: request.maxOutputTokens,
       maxRetries: 0,
       abortSignal: request.signal,
+      // OpenAI's strict mode refuses open objects and optional fields (a user's json output_schema may
+      // have them): strict only when the schema allows it; the answer is validated here either way.
+      providerOptions: { openaiCompatible: { strictJsonSchema: isStrictSchema(request.schema) } },
     });
     return { ok: true, object: result.object, usage: usageOf(result.usage) };
   } catch (error) {
     return { ok: false, ...describeFailure(error, request.model) };
   }
+}
+
+/** Whether every object in the schema is closed with all its properties required (what strict mode demands). */
+export function isStrictSchema(schema: unknown): boolean {
+  if (Array.isArray(schema)) return schema.every(isStrictSchema);
+  if (schema === null || typeof schema !== 'object') return true;
+  const node = schema as Record<string, unknown>;
+  const properties = node.properties as Record<string, unknown> | undefined;
+  const isObject =
+    node.type === 'object' ||
+    (Array.isArray(node.type) && node.type.includes('object')) ||
+    properties !== undefined;
+  if (isObject) {
+    if (node.additionalProperties !== false) return false;
+    const required = new Set(Array.isArray(node.required) ? (node.required as string[]) : []);
+    if (Object.keys(properties ?? {}).some((key) => !required.has(key))) return false;
+  }
+  return Object.entries(node).every(
+    ([key, value]) => key === 'required' || key === 'enum' || key === 'const' || isStrictSchema(value),
+  );
 }
 
 function usageOf(usage: { inputTokens?: number; outputTokens?: number } | undefined): TokenUsage {
