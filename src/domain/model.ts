@@ -53,6 +53,8 @@ export interface Table {
   numRows: number;
   /** Maintained counts of computed cells by status, updated in the same transaction as the cells. */
   cellCounts: CellCounts;
+  /** What its cells have cost so far (USD). */
+  cost: number;
 }
 
 export interface Column {

@@ -73,9 +73,12 @@ export async function applyTransitions(
       add(runs, t.toRunId, RUN_COUNTER[t.to]!, t.count);
       touchedRuns.add(t.toRunId);
     }
-    if (t.toRunId && t.cost) {
-      add(runs, t.toRunId, 'cost', t.cost);
-      touchedRuns.add(t.toRunId);
+    if (t.cost) {
+      add(tables, t.tableId, 'cost', t.cost);
+      if (t.toRunId) {
+        add(runs, t.toRunId, 'cost', t.cost);
+        touchedRuns.add(t.toRunId);
+      }
     }
   }
   for (const [tableId, changes] of tables) {

@@ -77,6 +77,7 @@ export function toTable(row: Selectable<TablesTable>): Table {
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
     numRows: Number(row.num_rows),
+    cost: Number(row.cost),
     cellCounts: counts,
   };
 }

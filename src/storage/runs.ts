@@ -538,6 +538,10 @@ export class RunQueries implements RunStore {
         }
       }
       await applyTransitions(trx, transitions, now.iso);
+      const charged = [
+        ...new Set(transitions.filter((t) => (t.cost ?? 0) > 0 && t.toRunId).map((t) => t.toRunId!)),
+      ];
+      if (charged.length > 0) await this.#enforceBudgets(trx, charged, now);
       for (const [tableId, rowIds] of settledRows) {
         const graph = computedGraph(await readColumns(trx, tableId));
         await applyTransitions(
@@ -548,6 +552,49 @@ export class RunQueries implements RunStore {
       }
       return { applied, discarded: results.length - applied };
     });
+  }
+
+  /** A run whose cost reached its `max_cost` claims nothing more: its queued cells end cancelled. */
+  async #enforceBudgets(trx: Trx, runIds: string[], now: Stamp): Promise<void> {
+    const spent = await trx
+      .selectFrom('runs')
+      .select(['id', 'table_id'])
+      .where('id', 'in', runIds)
+      .where('max_cost', 'is not', null)
+      .whereRef('cost', '>=', 'max_cost')
+      .where('status', 'in', ['created', 'in_progress'])
+      .execute();
+    for (const run of spent) {
+      const filter = { tableId: run.table_id, runId: run.id, statuses: ['queued'] };
+      const groups = await countCellGroups(trx, filter);
+      await trx
+        .updateTable('cells')
+        .set({
+          status: 'cancelled',
+          reason: 'budget_exhausted',
+          error: JSON.stringify({
+            type: 'budget_exhausted',
+            message: "The run reached its max_cost before this cell's turn",
+          }),
+          waiting: this.#dialect.bool(false),
+          finished_at: now.iso,
+          updated_at: now.iso,
+        })
+        .where(cellWhere(filter))
+        .execute();
+      await applyTransitions(
+        trx,
+        groups.map((group) => ({
+          tableId: run.table_id,
+          fromRunId: run.id,
+          toRunId: run.id,
+          from: group.status,
+          to: 'cancelled' as const,
+          count: group.count,
+        })),
+        now.iso,
+      );
+    }
   }
 
   async releaseExpiredLeases(): Promise<number> {

@@ -47,6 +47,7 @@ export interface TablesTable {
   cells_skipped: Generated<number>;
   cells_cancelled: Generated<number>;
   cells_stale: Generated<number>;
+  cost: Generated<number>;
 }
 
 export interface ColumnsTable {

@@ -253,6 +253,39 @@ describe.each(STORE_KINDS)('agent columns on %s', (kind) => {
     expect(cells.refused).toMatchObject({ status: 'failed' });
   });
 
+  it('stops a run at its max_cost: the cells not yet claimed end cancelled, and cost adds up per run and table', async () => {
+    const t = await createTable(
+      store,
+      ws,
+      [{ key: 'company', name: 'Company' }, agent('bio', 'Budget bio of {company} [fmt:text]')],
+      ['A', 'B', 'C', 'D', 'E'].map((company) => ({ company })),
+    );
+    const run = new Engine({
+      store,
+      providers: createProviderRegistry({
+        addressPolicy: { allowPrivate: false, allowedHosts: [] },
+        llm: { openai: { apiKey: openai.apiKey, baseUrl: openai.url, structuredOutputs: true }, models: {} },
+      }),
+      clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+      logger: SILENT,
+      options: { flushIntervalMs: 1, claimBatch: 1, maxInFlight: 1, flushBatch: 1 },
+    });
+    const started = await run.startRun(ws, t.tableId, {
+      mode: 'new',
+      rowIds: null,
+      columnIds: null,
+      maxCost: 1e-9,
+    });
+    await run.drain();
+    const finished = await store.getRun(ws, t.tableId, started.id);
+    expect(finished.counts).toMatchObject({ done: 1, cancelled: 4, queued: 0 });
+    const cells = await tableCells(store, ws, t.tableId);
+    expect(cells.filter((cell) => cell.reason === 'budget_exhausted')).toHaveLength(4);
+    const { table } = await store.getTable(ws, t.tableId);
+    expect(table.cost).toBeCloseTo(finished.cost, 12);
+    expect(finished.cost).toBeGreaterThan(0);
+  });
+
   it('skips a cell whose prompt references an empty value, and calls nobody for it', async () => {
     const before = openai.stats.requests;
     const t = await createTable(

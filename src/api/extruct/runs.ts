@@ -79,6 +79,7 @@ export function runOutput(run: Run): z.infer<typeof RunOutputSchema> {
     finished_at: run.finishedAt,
     counts: run.counts,
     cost: run.cost,
+    max_cost: run.maxCost,
   };
 }
 

@@ -255,6 +255,12 @@ export const TableRunParamsInputSchema = z
     ),
     rows: z.array(UuidSchema).nullable().optional(),
     columns: z.array(UuidSchema).nullable().optional(),
+    max_cost: z
+      .number()
+      .min(0)
+      .nullable()
+      .optional()
+      .describe('ext: stop claiming cells once the run has cost this much (USD)'),
   })
   .meta({ id: 'TableRunParamsInput' });
 
@@ -284,6 +290,7 @@ export const RunOutputSchema = TableRunOutputSchema.extend({
     cancelled: z.number().int(),
   }),
   cost: z.number(),
+  max_cost: z.number().nullable(),
 }).meta({ id: 'Run' });
 
 export const RunListOutputSchema = z
