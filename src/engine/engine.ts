@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Run } from '../domain/runs.ts';
 import { LimiterRegistry, ProviderTrippedError, type ProviderLimiter } from './limiter.ts';
 import type {
+  CachedResult,
   CellOutcome,
   CellRef,
   CellResult,
@@ -67,6 +68,15 @@ interface InFlight {
   abort: AbortController;
 }
 
+interface PlannedCall {
+  prepared: Extract<PreparedCall, { kind: 'call' }>;
+  cacheKey: string | undefined;
+  limiter: ProviderLimiter;
+}
+
+/** Results kept in memory between a call's end and its cache write. */
+const RECENT_RESULTS = 10_000;
+
 export class Engine {
   readonly workerId: string;
   readonly limiters: LimiterRegistry;
@@ -76,7 +86,9 @@ export class Engine {
   readonly #logger: Logger;
   readonly #options: Required<Omit<EngineOptions, 'workerId' | 'random'>> & { random: () => number };
   readonly #inFlight = new Map<string, InFlight>();
-  readonly #singleFlight = new Map<string, Promise<{ result: ProviderResult; fromCache: boolean }>>();
+  readonly #singleFlight = new Map<string, Promise<ProviderResult>>();
+  /** Results not yet surely in the cache table (they are written with their cell). */
+  readonly #recent = new Map<string, CachedResult>();
   #results: CellResult[] = [];
   #flushing: Promise<void> | undefined;
   #flushTimer: Promise<void> | undefined;
@@ -241,15 +253,36 @@ export class Engine {
     }
   }
 
-  /** Claims what fits and starts computing it; returns how many cells were claimed. */
+  /**
+   * Claims what fits, decides each cell (skip, fail, or call), answers the calls it can from the cache
+   * in one read per batch, and starts the rest. Returns how many cells were claimed.
+   */
   async #claim(): Promise<number> {
     const room = Math.min(this.#options.claimBatch, this.#options.maxInFlight - this.#inFlight.size);
     if (room <= 0 || this.#stopping.signal.aborted) return 0;
     const cells = await this.#store.claimCells(this.workerId, room, this.#options.leaseMs);
+    const calls: { entry: InFlight; call: PlannedCall }[] = [];
     for (const cell of cells) {
       const entry: InFlight = { cell, abort: new AbortController() };
       this.#inFlight.set(keyOf(cell), entry);
-      void this.#run(entry);
+      const plan = this.#plan(cell);
+      if ('outcome' in plan) this.#finish(entry, plan.outcome);
+      else calls.push({ entry, call: plan });
+    }
+    const hits = await this.#lookupCache(calls);
+    for (const { entry, call } of calls) {
+      const hit = hits.get(entry);
+      if (hit) {
+        this.#finish(entry, {
+          status: 'done',
+          value: hit.value,
+          cost: 0,
+          usage: { ...hit.usage, cached: true },
+          cacheKey: call.cacheKey,
+        });
+      } else {
+        void this.#run(entry, call);
+      }
     }
     return cells.length;
   }
@@ -261,10 +294,10 @@ export class Engine {
     return new Promise((resolve) => this.#settledWaiters.push(resolve));
   }
 
-  async #run(entry: InFlight): Promise<void> {
+  async #run(entry: InFlight, call: PlannedCall): Promise<void> {
     let outcome: CellOutcome;
     try {
-      outcome = await this.#compute(entry.cell, entry.abort.signal);
+      outcome = await this.#execute(entry.cell, call, entry.abort.signal);
     } catch (error) {
       this.#logger.error({ err: error, cell: keyOf(entry.cell) }, 'cell computation crashed');
       outcome = {
@@ -272,7 +305,11 @@ export class Engine {
         error: { type: 'internal_error', message: 'Enrichbase failed to compute this cell' },
       };
     }
-    // An aborted cell (cancelled, lease lost) has been taken away: its result would be discarded.
+    this.#finish(entry, outcome);
+  }
+
+  /** A cell's computation ended: record its result, unless it was taken away meanwhile (cancelled, lease lost). */
+  #finish(entry: InFlight, outcome: CellOutcome): void {
     if (this.#inFlight.get(keyOf(entry.cell)) === entry) {
       this.#inFlight.delete(keyOf(entry.cell));
       if (!entry.abort.signal.aborted) this.#push({ ...refOf(entry.cell), outcome });
@@ -315,20 +352,25 @@ export class Engine {
 
   // ── computing one cell ─────────────────────────────────────────────────────────────────
 
-  async #compute(cell: ClaimedCell, signal: AbortSignal): Promise<CellOutcome> {
+  /** What to do with a claimed cell, decided without I/O: an outcome now, or a provider call. */
+  #plan(cell: ClaimedCell): { outcome: CellOutcome } | PlannedCall {
     const policy = this.#options.retry;
     if (cell.attempt > policy.maxAttempts) {
-      return fail(
-        'attempts_exhausted',
-        `Gave up after ${policy.maxAttempts} attempts (the worker computing it was lost)`,
-      );
+      return {
+        outcome: fail(
+          'attempts_exhausted',
+          `Gave up after ${policy.maxAttempts} attempts (the worker computing it was lost)`,
+        ),
+      };
     }
     const provider = this.#providers.forColumn(cell.column);
     if (!provider) {
-      return fail(
-        'unsupported_column',
-        `No provider can compute '${cell.column.config.kind}' columns on this server yet`,
-      );
+      return {
+        outcome: fail(
+          'unsupported_column',
+          `No provider can compute '${cell.column.config.kind}' columns on this server yet`,
+        ),
+      };
     }
     const prepared = provider.prepare({
       column: cell.column,
@@ -336,73 +378,127 @@ export class Engine {
       values: cell.values,
       workspaceId: cell.workspaceId,
     });
-    if (prepared.kind === 'skip')
+    if (prepared.kind === 'skip') {
       return {
-        status: 'skipped',
-        reason: prepared.reason,
-        error: { type: prepared.reason, message: prepared.message },
+        outcome: {
+          status: 'skipped',
+          reason: prepared.reason,
+          error: { type: prepared.reason, message: prepared.message },
+        },
       };
-    if (prepared.kind === 'fail') return fail(prepared.error.kind, prepared.error.message);
-
+    }
+    if (prepared.kind === 'fail') return { outcome: fail(prepared.error.kind, prepared.error.message) };
     const cacheKey = prepared.cacheKey
       ? createHash('sha256').update(`${provider.name}\u0000${prepared.cacheKey}`).digest('hex')
       : undefined;
-    const limiter = this.limiters.get(prepared.limiterKey, prepared.limits);
+    return { prepared, cacheKey, limiter: this.limiters.get(prepared.limiterKey, prepared.limits) };
+  }
+
+  /** Cached results for a batch of calls: recent ones from memory, the rest in one read per workspace. */
+  async #lookupCache(calls: { entry: InFlight; call: PlannedCall }[]): Promise<Map<InFlight, CachedResult>> {
+    const hits = new Map<InFlight, CachedResult>();
+    const pending = new Map<
+      string,
+      { workspaceId: string; notBefore: number | undefined; keys: Map<string, InFlight[]> }
+    >();
+    for (const { entry, call } of calls) {
+      if (!call.cacheKey) continue;
+      const recent = this.#recent.get(flightKeyOf(entry.cell, call.cacheKey));
+      if (recent) {
+        hits.set(entry, recent);
+        continue;
+      }
+      const group = `${entry.cell.workspaceId}/${entry.cell.cacheNotBefore ?? ''}`;
+      const bucket = pending.get(group) ?? {
+        workspaceId: entry.cell.workspaceId,
+        notBefore: entry.cell.cacheNotBefore,
+        keys: new Map<string, InFlight[]>(),
+      };
+      bucket.keys.set(call.cacheKey, [...(bucket.keys.get(call.cacheKey) ?? []), entry]);
+      pending.set(group, bucket);
+    }
+    for (const bucket of pending.values()) {
+      try {
+        const found = await this.#store.getCachedResults(
+          bucket.workspaceId,
+          [...bucket.keys.keys()],
+          bucket.notBefore,
+        );
+        for (const [key, result] of found)
+          for (const entry of bucket.keys.get(key) ?? []) hits.set(entry, result);
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'reading the result cache failed; computing instead');
+      }
+    }
+    return hits;
+  }
+
+  /**
+   * Calls the provider, sharing identical calls in flight (single-flight). A result is remembered
+   * until its cache entry is surely written (it is written with the cell, at the next flush).
+   */
+  async #execute(cell: ClaimedCell, call: PlannedCall, signal: AbortSignal): Promise<CellOutcome> {
+    const { prepared, cacheKey, limiter } = call;
     if (!cacheKey) {
       const result = await this.#callProvider(limiter, prepared, signal);
       return result.ok
         ? { status: 'done', value: result.value, cost: result.cost ?? 0, usage: result.usage }
         : this.#outcomeOfError(cell, result.error, result.cost ?? 0);
     }
-
-    // Single-flight: identical work in flight is shared, from the cache read to the cache write, so a
-    // cell arriving a moment later finds either the flight or the cached result.
-    const flightKey = `${cell.workspaceId}/${cacheKey}/${cell.cacheNotBefore ?? 0}`;
-    let flight = this.#singleFlight.get(flightKey);
-    const joined = flight !== undefined;
-    if (!flight) {
-      flight = this.#cachedCall(cell, cacheKey, () => this.#callProvider(limiter, prepared, signal));
-      this.#singleFlight.set(flightKey, flight);
-      const forget = () => void this.#singleFlight.delete(flightKey);
-      flight.then(forget, forget);
+    const flightKey = flightKeyOf(cell, cacheKey);
+    const shared = this.#singleFlight.get(flightKey) ?? this.#recentResult(flightKey);
+    if (shared) {
+      const result = await shared;
+      if (result.ok) {
+        return {
+          status: 'done',
+          value: result.value,
+          cost: 0,
+          usage: { ...result.usage, cached: true },
+          cacheKey,
+        };
+      }
+      return this.#outcomeOfError(cell, result.error, 0);
     }
-    const { result, fromCache } = await flight;
-    if (result.ok) {
-      const reused = fromCache || joined;
-      return {
-        status: 'done',
-        value: result.value,
-        cost: reused ? 0 : (result.cost ?? 0),
-        usage: reused ? { ...result.usage, cached: true } : result.usage,
-        cacheKey,
-      };
+    const flight = this.#callProvider(limiter, prepared, signal);
+    this.#singleFlight.set(flightKey, flight);
+    let result: ProviderResult;
+    try {
+      result = await flight;
+    } finally {
+      this.#singleFlight.delete(flightKey);
     }
-    return this.#outcomeOfError(cell, result.error, joined ? 0 : (result.cost ?? 0));
+    if (!result.ok) return this.#outcomeOfError(cell, result.error, result.cost ?? 0);
+    const now = this.#clock.now();
+    this.#remember(flightKey, { value: result.value, cost: result.cost ?? 0, usage: result.usage ?? null });
+    return {
+      status: 'done',
+      value: result.value,
+      cost: result.cost ?? 0,
+      usage: result.usage,
+      cacheKey,
+      cacheEntry: {
+        workspaceId: cell.workspaceId,
+        cost: result.cost ?? 0,
+        createdAt: now,
+        expiresAt: now + this.#options.cacheTtlMs,
+      },
+    };
   }
 
-  async #cachedCall(
-    cell: ClaimedCell,
-    cacheKey: string,
-    call: () => Promise<ProviderResult>,
-  ): Promise<{ result: ProviderResult; fromCache: boolean }> {
-    const cached = await this.#store.getCachedResult(cell.workspaceId, cacheKey, cell.cacheNotBefore);
-    if (cached)
-      return {
-        result: { ok: true, value: cached.value, cost: cached.cost, usage: cached.usage ?? undefined },
-        fromCache: true,
-      };
-    const result = await call();
-    if (result.ok) {
-      await this.#store
-        .putCachedResult(
-          cell.workspaceId,
-          cacheKey,
-          { value: result.value, cost: result.cost ?? 0, usage: result.usage ?? null },
-          this.#options.cacheTtlMs,
-        )
-        .catch((error: unknown) => this.#logger.warn({ err: error }, 'caching a result failed'));
-    }
-    return { result, fromCache: false };
+  #recentResult(flightKey: string): Promise<ProviderResult> | undefined {
+    const recent = this.#recent.get(flightKey);
+    return (
+      recent &&
+      Promise.resolve({ ok: true, value: recent.value, cost: recent.cost, usage: recent.usage ?? undefined })
+    );
+  }
+
+  #remember(flightKey: string, result: CachedResult): void {
+    if (this.#options.cacheTtlMs <= 0) return;
+    this.#recent.delete(flightKey);
+    this.#recent.set(flightKey, result);
+    if (this.#recent.size > RECENT_RESULTS) this.#recent.delete(this.#recent.keys().next().value!);
   }
 
   async #callProvider(
@@ -474,6 +570,11 @@ export class Engine {
 
 function fail(type: string, message: string): CellOutcome {
   return { status: 'failed', error: { type, message } };
+}
+
+/** Identical work, as the cache sees it: same workspace, same key, same freshness demand. */
+function flightKeyOf(cell: ClaimedCell, cacheKey: string): string {
+  return `${cell.workspaceId}/${cacheKey}/${cell.cacheNotBefore ?? 0}`;
 }
 
 function keyOf(ref: { rowId: string; columnId: string }): string {

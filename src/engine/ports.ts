@@ -206,7 +206,15 @@ export interface CellRef {
 export type Usage = CellUsage;
 
 export type CellOutcome =
-  | { status: 'done'; value: CellValue; cost: number; usage?: Usage; cacheKey?: string }
+  | {
+      status: 'done';
+      value: CellValue;
+      cost: number;
+      usage?: Usage;
+      cacheKey?: string;
+      /** Store the result for reuse (written with the cell, in one transaction). */
+      cacheEntry?: { workspaceId: string; cost: number; createdAt: number; expiresAt: number };
+    }
   | { status: 'failed'; error: CellError; cost?: number; usage?: Usage }
   | { status: 'skipped'; reason: SkipReason; error?: CellError }
   /** Back to the queue until `availableAt` (epoch ms), keeping the error for people to see. */
@@ -249,12 +257,12 @@ export interface RunStore {
   /** When the earliest queued, non-waiting cell becomes due (epoch ms), or undefined when none is queued. */
   nextDueAt(): Promise<number | undefined>;
 
-  /** A cached result written after `notBefore` (epoch ms), if any and not expired. */
-  getCachedResult(
+  /** Cached results for these keys written after `notBefore` (epoch ms) and not expired, by key. */
+  getCachedResults(
     workspaceId: string,
-    cacheKey: string,
+    cacheKeys: string[],
     notBefore?: number,
-  ): Promise<CachedResult | undefined>;
+  ): Promise<Map<string, CachedResult>>;
   putCachedResult(workspaceId: string, cacheKey: string, result: CachedResult, ttlMs: number): Promise<void>;
 }
 

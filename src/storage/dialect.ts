@@ -33,7 +33,7 @@ export interface StoreDialect {
   /** A bound value with an explicit SQL type (Postgres cannot infer types in an INSERT … SELECT list). */
   typed(
     value: unknown,
-    type: 'uuid' | 'boolean' | 'bigint' | 'timestamptz' | 'text' | 'integer',
+    type: 'uuid' | 'boolean' | 'bigint' | 'timestamptz' | 'text' | 'integer' | 'jsonb' | 'double precision',
   ): RawBuilder<unknown>;
   /** Claim candidates lock their rows and skip those another worker holds. */
   lockForClaim<Q extends ClaimQuery>(query: Q): Q;

@@ -614,12 +614,12 @@ export class KyselyStore implements Store {
   nextDueAt(): Promise<number | undefined> {
     return this.#runs.nextDueAt();
   }
-  getCachedResult(
+  getCachedResults(
     workspaceId: string,
-    cacheKey: string,
+    cacheKeys: string[],
     notBefore?: number,
-  ): Promise<CachedResult | undefined> {
-    return this.#runs.getCachedResult(workspaceId, cacheKey, notBefore);
+  ): Promise<Map<string, CachedResult>> {
+    return this.#runs.getCachedResults(workspaceId, cacheKeys, notBefore);
   }
   putCachedResult(workspaceId: string, cacheKey: string, result: CachedResult, ttlMs: number): Promise<void> {
     return this.#runs.putCachedResult(workspaceId, cacheKey, result, ttlMs);

@@ -1,4 +1,4 @@
-import { sql, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Selectable, type Transaction } from 'kysely';
 import type { CellStatus } from '../domain/cell-status.ts';
 import { computedGraph } from '../domain/column-graph.ts';
 import { isInputKind, type TableKind } from '../domain/columns.ts';
@@ -27,7 +27,7 @@ import { applyTransitions, finishRuns, type CellTransition } from './counters.ts
 import type { StoreDb, StoreDialect } from './dialect.ts';
 import { chunks, parseJson, toColumn, toIso } from './mapping.ts';
 import type { PlannerStatistics } from './planner-statistics.ts';
-import type { Database, RunsTable } from './schema.ts';
+import type { CacheEntriesTable, Database, RunsTable } from './schema.ts';
 
 type Trx = Transaction<Database>;
 
@@ -508,35 +508,30 @@ export class RunQueries implements RunStore {
       const now = this.#stamp();
       const transitions: CellTransition[] = [];
       const settledRows = new Map<string, Set<string>>();
+      const byCell = new Map(results.map((result) => [`${result.rowId}/${result.columnId}`, result]));
       let applied = 0;
-      for (const result of results) {
-        const row = await trx
-          .updateTable('cells')
-          .set(completionChanges(result, now))
-          .where('row_id', '=', result.rowId)
-          .where('column_id', '=', result.columnId)
-          .where('fence', '=', result.fence)
-          .where('status', '=', 'running')
-          .returning(['table_id', 'run_id'])
-          .executeTakeFirst();
-        if (!row) continue;
-        applied += 1;
-        const to: CellStatus = result.outcome.status === 'retry' ? 'queued' : result.outcome.status;
-        transitions.push({
-          tableId: row.table_id,
-          fromRunId: row.run_id,
-          toRunId: row.run_id,
-          from: 'running',
-          to,
-          count: 1,
-          cost: 'cost' in result.outcome ? (result.outcome.cost ?? 0) : 0,
-        });
-        if (to !== 'queued') {
-          const rows = settledRows.get(row.table_id) ?? new Set<string>();
-          rows.add(result.rowId);
-          settledRows.set(row.table_id, rows);
+      for (const batch of chunks([...byCell.values()], 400)) {
+        for (const row of await this.#applyCompletions(trx, batch, now)) {
+          const result = byCell.get(`${row.row_id}/${row.column_id}`)!;
+          applied += 1;
+          const to = row.status as CellStatus;
+          transitions.push({
+            tableId: row.table_id,
+            fromRunId: row.run_id,
+            toRunId: row.run_id,
+            from: 'running',
+            to,
+            count: 1,
+            cost: 'cost' in result.outcome ? (result.outcome.cost ?? 0) : 0,
+          });
+          if (to !== 'queued') {
+            const rows = settledRows.get(row.table_id) ?? new Set<string>();
+            rows.add(row.row_id);
+            settledRows.set(row.table_id, rows);
+          }
         }
       }
+      await this.#writeCacheEntries(trx, results);
       await applyTransitions(trx, transitions, now.iso);
       const charged = [
         ...new Set(transitions.filter((t) => (t.cost ?? 0) > 0 && t.toRunId).map((t) => t.toRunId!)),
@@ -552,6 +547,111 @@ export class RunQueries implements RunStore {
       }
       return { applied, discarded: results.length - applied };
     });
+  }
+
+  /**
+   * Records a batch of results in one statement: an UPDATE joined to the results as a VALUES list,
+   * applied only where the cell is still running under the same fence. Returns the cells it changed.
+   */
+  async #applyCompletions(
+    trx: Trx,
+    results: CellResult[],
+    now: Stamp,
+  ): Promise<
+    { row_id: string; column_id: string; table_id: string; run_id: string | null; status: string }[]
+  > {
+    const t = (value: unknown, type: Parameters<StoreDialect['typed']>[1]) =>
+      this.#dialect.typed(value, type);
+    const rows = results.map((result) => {
+      const c = completionColumns(result);
+      return sql`(${sql.join([
+        t(result.rowId, 'uuid'),
+        t(result.columnId, 'uuid'),
+        t(result.fence, 'integer'),
+        t(c.status, 'text'),
+        t(c.setValue ? 1 : 0, 'integer'),
+        t(c.value, 'jsonb'),
+        t(c.error, 'jsonb'),
+        t(c.reason, 'text'),
+        t(c.cost, 'double precision'),
+        t(c.usage, 'jsonb'),
+        t(c.cacheKey, 'text'),
+        t(c.availableAt, 'bigint'),
+      ])})`;
+    });
+    const names = [
+      'row_id',
+      'column_id',
+      'fence',
+      'status',
+      'set_value',
+      'value',
+      'error',
+      'reason',
+      'cost',
+      'usage',
+      'cache_key',
+      'available_at',
+    ];
+    // `SELECT columnN AS …` names the VALUES columns in a way both SQLite and Postgres accept.
+    const values = sql`(select ${sql.raw(names.map((name, index) => `column${index + 1} as ${name}`).join(', '))} from (values ${sql.join(rows)}) as raw_values)`;
+    const result = await sql<{
+      row_id: string;
+      column_id: string;
+      table_id: string;
+      run_id: string | null;
+      status: string;
+    }>`
+      update cells set
+        status = v.status,
+        value = case when v.set_value = 1 then v.value else cells.value end,
+        error = v.error,
+        reason = v.reason,
+        cost = case when v.status = 'queued' then cells.cost else v.cost end,
+        usage = case when v.status = 'queued' then cells.usage else v.usage end,
+        cache_key = case when v.set_value = 1 then v.cache_key else cells.cache_key end,
+        available_at = case when v.status = 'queued' then v.available_at else cells.available_at end,
+        finished_at = case when v.status = 'queued' then cells.finished_at else ${t(now.iso, 'timestamptz')} end,
+        worker_id = null,
+        leased_until = null,
+        updated_at = ${t(now.iso, 'timestamptz')}
+      from ${values} as v
+      where cells.row_id = v.row_id and cells.column_id = v.column_id and cells.fence = v.fence and cells.status = 'running'
+      returning cells.row_id, cells.column_id, cells.table_id, cells.run_id, cells.status`.execute(trx);
+    return result.rows;
+  }
+
+  /** Results worth reusing go into the cache in the same transaction as the cells they fill. */
+  async #writeCacheEntries(trx: Trx, results: CellResult[]): Promise<void> {
+    const entries = new Map<string, Insertable<CacheEntriesTable>>();
+    const now = this.#clock.now();
+    for (const { outcome } of results) {
+      if (outcome.status !== 'done' || !outcome.cacheKey || !outcome.cacheEntry) continue;
+      entries.set(`${outcome.cacheEntry.workspaceId}/${outcome.cacheKey}`, {
+        workspace_id: outcome.cacheEntry.workspaceId,
+        cache_key: outcome.cacheKey,
+        value: JSON.stringify(outcome.value),
+        cost: outcome.cacheEntry.cost,
+        usage: outcome.usage ? JSON.stringify(outcome.usage) : null,
+        created_at: outcome.cacheEntry.createdAt,
+        expires_at: Math.max(now, outcome.cacheEntry.expiresAt),
+      });
+    }
+    for (const batch of chunks([...entries.values()], 500)) {
+      await trx
+        .insertInto('cache_entries')
+        .values(batch)
+        .onConflict((conflict) =>
+          conflict.columns(['workspace_id', 'cache_key']).doUpdateSet((eb) => ({
+            value: eb.ref('excluded.value'),
+            cost: eb.ref('excluded.cost'),
+            usage: eb.ref('excluded.usage'),
+            created_at: eb.ref('excluded.created_at'),
+            expires_at: eb.ref('excluded.expires_at'),
+          })),
+        )
+        .execute();
+    }
   }
 
   /** A run whose cost reached its `max_cost` claims nothing more: its queued cells end cancelled. */
@@ -629,22 +729,31 @@ export class RunQueries implements RunStore {
 
   // ── the result cache ───────────────────────────────────────────────────────────────────
 
-  async getCachedResult(
+  async getCachedResults(
     workspaceId: string,
-    cacheKey: string,
+    cacheKeys: string[],
     notBefore = -1,
-  ): Promise<CachedResult | undefined> {
-    const row = await this.#db
-      .selectFrom('cache_entries')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('cache_key', '=', cacheKey)
-      .where('expires_at', '>', this.#clock.now())
-      // Strictly after: an entry from the very millisecond a recomputing run began may predate it.
-      .where('created_at', '>', notBefore)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    return { value: parseJson(row.value)!, cost: Number(row.cost), usage: parseJson<Usage>(row.usage) };
+  ): Promise<Map<string, CachedResult>> {
+    const found = new Map<string, CachedResult>();
+    for (const batch of chunks([...new Set(cacheKeys)], 500)) {
+      const rows = await this.#db
+        .selectFrom('cache_entries')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('cache_key', 'in', batch)
+        .where('expires_at', '>', this.#clock.now())
+        // Strictly after: an entry from the very millisecond a recomputing run began may predate it.
+        .where('created_at', '>', notBefore)
+        .execute();
+      for (const row of rows) {
+        found.set(row.cache_key, {
+          value: parseJson(row.value)!,
+          cost: Number(row.cost),
+          usage: parseJson<Usage>(row.usage),
+        });
+      }
+    }
+    return found;
   }
 
   async putCachedResult(
@@ -681,47 +790,58 @@ export class RunQueries implements RunStore {
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────
 
-function completionChanges(result: CellResult, now: Stamp) {
+/** The values a result writes to its cell (what is not written keeps its current value). */
+function completionColumns(result: CellResult) {
   const outcome = result.outcome;
-  const common = { worker_id: null, leased_until: null, updated_at: now.iso };
+  const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
   switch (outcome.status) {
     case 'done':
       return {
-        ...common,
         status: 'done',
-        value: JSON.stringify(outcome.value),
+        setValue: true,
+        value: json(outcome.value),
         error: null,
         reason: null,
         cost: outcome.cost,
-        usage: outcome.usage ? JSON.stringify(outcome.usage) : null,
-        cache_key: outcome.cacheKey ?? null,
-        finished_at: now.iso,
+        usage: json(outcome.usage),
+        cacheKey: outcome.cacheKey ?? null,
+        availableAt: null,
       };
     case 'failed':
       return {
-        ...common,
         status: 'failed',
-        error: JSON.stringify(outcome.error),
+        setValue: false,
+        value: null,
+        error: json(outcome.error),
         reason: null,
         cost: outcome.cost ?? 0,
-        usage: outcome.usage ? JSON.stringify(outcome.usage) : null,
-        finished_at: now.iso,
+        usage: json(outcome.usage),
+        cacheKey: null,
+        availableAt: null,
       };
     case 'skipped':
       return {
-        ...common,
         status: 'skipped',
+        setValue: false,
+        value: null,
+        error: json(outcome.error),
         reason: outcome.reason,
-        error: outcome.error ? JSON.stringify(outcome.error) : null,
         cost: 0,
-        finished_at: now.iso,
+        usage: null,
+        cacheKey: null,
+        availableAt: null,
       };
     case 'retry':
       return {
-        ...common,
         status: 'queued',
-        error: JSON.stringify(outcome.error),
-        available_at: outcome.availableAt,
+        setValue: false,
+        value: null,
+        error: json(outcome.error),
+        reason: null,
+        cost: 0,
+        usage: null,
+        cacheKey: null,
+        availableAt: outcome.availableAt,
       };
   }
 }

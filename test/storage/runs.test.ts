@@ -434,15 +434,15 @@ describe.each(STORE_KINDS)('run store on %s', (kind) => {
       { value: { answer: 42 }, cost: 0.5, usage: { inputTokens: 3 } },
       10_000,
     );
-    expect(await store.getCachedResult(ws, 'key-1')).toEqual({
+    expect((await store.getCachedResults(ws, ['key-1'])).get('key-1')).toEqual({
       value: { answer: 42 },
       cost: 0.5,
       usage: { inputTokens: 3 },
     });
     const other = (await store.createWorkspace({ name: 'cache-other', ownerEmail: 'c@c.c' })).id;
-    expect(await store.getCachedResult(other, 'key-1')).toBeUndefined();
+    expect((await store.getCachedResults(other, ['key-1'])).get('key-1')).toBeUndefined();
     clock.advance(10_001);
-    expect(await store.getCachedResult(ws, 'key-1')).toBeUndefined();
+    expect((await store.getCachedResults(ws, ['key-1'])).get('key-1')).toBeUndefined();
   });
 
   it('lists runs newest first', async () => {
