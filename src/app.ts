@@ -5,6 +5,7 @@ import { createHttpApp } from './api/http-app.ts';
 import type { Config } from './config.ts';
 import { bootstrapWorkspace, type IssuedKey } from './engine/api-keys.ts';
 import { Engine, type EngineOptions } from './engine/engine.ts';
+import { observeStore, TableEvents } from './engine/events.ts';
 import { DEFAULT_RETRY_POLICY } from './engine/retry.ts';
 import { systemClock, type Clock, type Store } from './engine/ports.ts';
 import { createProviderRegistry } from './providers/index.ts';
@@ -15,6 +16,7 @@ export const VERSION = '0.1.0';
 export interface AppParts {
   store: Store;
   engine: Engine;
+  events: TableEvents;
   http: OpenAPIHono;
   logger: Logger;
   /** The default workspace's first key, when this start created it. Shown once. */
@@ -38,13 +40,16 @@ export async function buildApp(
   options: { logger?: Logger; clock?: Clock; store?: Store; engine?: EngineOptions } = {},
 ): Promise<AppParts> {
   const logger = options.logger ?? createLogger(config);
-  const store =
+  const events = new TableEvents();
+  const baseStore =
     options.store ??
     (await openStore({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       clock: options.clock ?? systemClock,
     }));
+  // Every write through this store publishes its table events (the live grid listens).
+  const store = observeStore(baseStore, events);
   const firstKey = await bootstrapWorkspace(store);
   const providers = createProviderRegistry({
     addressPolicy: { allowPrivate: config.httpAllowPrivate, allowedHosts: config.httpAllowedHosts },
@@ -70,8 +75,15 @@ export async function buildApp(
       ...options.engine,
     },
   });
-  const http = createHttpApp({ store, engine, logger, maxBodyBytes: config.maxBodyBytes, version: VERSION });
-  return { store, engine, http, logger, firstKey };
+  const http = createHttpApp({
+    store,
+    engine,
+    events,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    version: VERSION,
+  });
+  return { store, engine, events, http, logger, firstKey };
 }
 
 export interface RunningApp extends AppParts {

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.ts';
+import type { TableEvents } from '../engine/events.ts';
 import type { Store } from '../engine/ports.ts';
 import { createDocsApp } from './docs.ts';
 import { createExtructApp } from './extruct/index.ts';
@@ -10,6 +11,7 @@ import { jsonBodies } from './shared/json-body.ts';
 export interface HttpAppOptions {
   store: Store;
   engine: Engine;
+  events: TableEvents;
   logger: Logger;
   maxBodyBytes: number;
   version: string;
@@ -17,13 +19,13 @@ export interface HttpAppOptions {
 
 /** Both API dialects, the OpenAPI document and its docs page, on one Hono app. */
 export function createHttpApp(options: HttpAppOptions): OpenAPIHono {
-  const { store, engine, logger } = options;
+  const { store, engine, events, logger } = options;
   const app = new OpenAPIHono();
   app.onError(createErrorHandler({ notFound: () => 'Not Found' }, logger));
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
   app.use('/v1/*', ...jsonBodies(options.maxBodyBytes));
 
-  app.route('/', createExtructApp(store, engine, logger));
+  app.route('/', createExtructApp(store, engine, events, logger));
   app.route('/', createDocsApp());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'HTTPBearer', { type: 'http', scheme: 'bearer' });

@@ -1,4 +1,4 @@
-import type { CellCounts } from '../domain/cell-status.ts';
+import type { CellCounts, CellStatus } from '../domain/cell-status.ts';
 import type { ColumnConfig, TableKind } from '../domain/columns.ts';
 import type { Run, RunMode, SkipReason } from '../domain/runs.ts';
 import type {
@@ -224,6 +224,20 @@ export interface CellResult extends CellRef {
   outcome: CellOutcome;
 }
 
+export interface CellChange {
+  tableId: string;
+  rowId: string;
+  columnId: string;
+  status: CellStatus;
+}
+
+export interface CompletionReport {
+  applied: number;
+  discarded: number;
+  /** The cells whose status changed (recorded results, and cells skipped because an upstream one failed). */
+  changed: CellChange[];
+}
+
 export interface CachedResult {
   value: CellValue;
   cost: number;
@@ -251,7 +265,7 @@ export interface RunStore {
   /** Extends the leases still held; returns the cells whose lease was lost (cancelled, swept, changed). */
   extendLeases(workerId: string, cells: CellRef[], leaseMs: number): Promise<CellRef[]>;
   /** Records results whose fence still matches; the rest are discarded. Returns how many were applied. */
-  completeCells(results: CellResult[]): Promise<{ applied: number; discarded: number }>;
+  completeCells(results: CellResult[]): Promise<CompletionReport>;
   /** Returns running cells whose lease expired to the queue. */
   releaseExpiredLeases(): Promise<number>;
   /** When the earliest queued, non-waiting cell becomes due (epoch ms), or undefined when none is queued. */

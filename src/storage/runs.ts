@@ -14,6 +14,8 @@ import {
 } from '../domain/runs.ts';
 import type {
   CachedResult,
+  CellChange,
+  CompletionReport,
   CellRef,
   CellResult,
   ClaimedCell,
@@ -502,16 +504,23 @@ export class RunQueries implements RunStore {
     return cells.filter((cell) => !kept.has(`${cell.rowId}/${cell.columnId}`));
   }
 
-  async completeCells(results: CellResult[]): Promise<{ applied: number; discarded: number }> {
-    if (results.length === 0) return { applied: 0, discarded: 0 };
+  async completeCells(results: CellResult[]): Promise<CompletionReport> {
+    if (results.length === 0) return { applied: 0, discarded: 0, changed: [] };
     return this.#db.transaction().execute(async (trx) => {
       const now = this.#stamp();
       const transitions: CellTransition[] = [];
       const settledRows = new Map<string, Set<string>>();
       const byCell = new Map(results.map((result) => [`${result.rowId}/${result.columnId}`, result]));
       let applied = 0;
+      const changed: CellChange[] = [];
       for (const batch of chunks([...byCell.values()], 400)) {
         for (const row of await this.#applyCompletions(trx, batch, now)) {
+          changed.push({
+            tableId: row.table_id,
+            rowId: row.row_id,
+            columnId: row.column_id,
+            status: row.status as CellStatus,
+          });
           const result = byCell.get(`${row.row_id}/${row.column_id}`)!;
           applied += 1;
           const to = row.status as CellStatus;
@@ -545,7 +554,7 @@ export class RunQueries implements RunStore {
           now.iso,
         );
       }
-      return { applied, discarded: results.length - applied };
+      return { applied, discarded: results.length - applied, changed };
     });
   }
 

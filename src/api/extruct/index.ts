@@ -1,10 +1,12 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import type { Engine } from '../../engine/engine.ts';
+import type { TableEvents } from '../../engine/events.ts';
 import type { Store } from '../../engine/ports.ts';
 import { bearerAuth, type AuthEnv } from '../shared/auth.ts';
 import { createDialectApp } from '../shared/dialect-app.ts';
 import { registerColumnRoutes } from './columns.ts';
+import { registerEventRoutes } from './events.ts';
 import { json } from './responses.ts';
 import { registerRowRoutes } from './rows.ts';
 import { registerRunRoutes } from './runs.ts';
@@ -30,7 +32,12 @@ const healthcheck = createRoute({
 });
 
 /** The Extruct AI Tables dialect: `/v1/tables/...`, Bearer keys, `{detail}` errors naming what was not found. */
-export function createExtructApp(store: Store, engine: Engine, logger: Logger): OpenAPIHono<AuthEnv> {
+export function createExtructApp(
+  store: Store,
+  engine: Engine,
+  events: TableEvents,
+  logger: Logger,
+): OpenAPIHono<AuthEnv> {
   const app = createDialectApp({ notFound: (entity) => `${ENTITY_NAMES[entity]} not found` }, logger);
   app.openapi(healthcheck, (c) => c.json({ status: 'ok' as const }, 200));
   const auth = bearerAuth(store);
@@ -42,5 +49,6 @@ export function createExtructApp(store: Store, engine: Engine, logger: Logger): 
   registerRowRoutes(app, store, engine);
   registerColumnRoutes(app, store);
   registerRunRoutes(app, store, engine);
+  registerEventRoutes(app, store, events);
   return app;
 }

@@ -1,0 +1,115 @@
+import type { CellStatus } from '../domain/cell-status.ts';
+import type { Store } from './ports.ts';
+
+/**
+ * Table change events, for the live grid (SSE) and the SDK. Published in process after each store
+ * write that succeeded; a deployment with several processes would relay them through the database
+ * (Postgres LISTEN/NOTIFY) — not built yet.
+ */
+export type TableEvent =
+  | { type: 'cells'; tableId: string; cells: { rowId: string; columnId: string; status: CellStatus }[] }
+  | { type: 'rows'; tableId: string; change: 'added' | 'updated' | 'deleted'; rowIds: string[] }
+  | { type: 'table'; tableId: string; change: 'updated' | 'columns' | 'deleted' }
+  | { type: 'run'; tableId: string; runId: string };
+
+type Listener = (event: TableEvent) => void;
+
+export class TableEvents {
+  readonly #listeners = new Map<string, Set<Listener>>();
+
+  /** Listens to one table's events; returns the unsubscribe function. */
+  subscribe(tableId: string, listener: Listener): () => void {
+    const set = this.#listeners.get(tableId) ?? new Set<Listener>();
+    set.add(listener);
+    this.#listeners.set(tableId, set);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(tableId);
+    };
+  }
+
+  publish(event: TableEvent): void {
+    for (const listener of this.#listeners.get(event.tableId) ?? []) {
+      try {
+        listener(event);
+      } catch {
+        // One broken subscriber must not break the write that published.
+      }
+    }
+  }
+
+  get subscriberCount(): number {
+    let count = 0;
+    for (const set of this.#listeners.values()) count += set.size;
+    return count;
+  }
+}
+
+type Hook = (args: unknown[], result: unknown) => TableEvent[];
+
+const rowIdsOf = (result: unknown) =>
+  (result as { rows: { row: { id: string } }[] }).rows.map(({ row }) => row.id);
+
+/** Which store writes publish what. */
+const HOOKS: Partial<Record<keyof Store, Hook>> = {
+  insertRows: ([, tableId], result) => [
+    { type: 'rows', tableId: tableId as string, change: 'added', rowIds: rowIdsOf(result) },
+  ],
+  updateRows: ([, tableId], result) => [
+    { type: 'rows', tableId: tableId as string, change: 'updated', rowIds: rowIdsOf(result) },
+  ],
+  deleteRows: ([, tableId], result) => [
+    { type: 'rows', tableId: tableId as string, change: 'deleted', rowIds: result as string[] },
+  ],
+  updateTable: ([, tableId]) => [{ type: 'table', tableId: tableId as string, change: 'updated' }],
+  deleteTable: ([, tableId]) => [{ type: 'table', tableId: tableId as string, change: 'deleted' }],
+  addColumns: ([, tableId]) => [{ type: 'table', tableId: tableId as string, change: 'columns' }],
+  updateColumn: ([, tableId]) => [{ type: 'table', tableId: tableId as string, change: 'columns' }],
+  deleteColumn: ([, tableId]) => [{ type: 'table', tableId: tableId as string, change: 'columns' }],
+  planRun: ([, tableId], result) => [
+    { type: 'run', tableId: tableId as string, runId: (result as { id: string }).id },
+  ],
+  cancelRun: ([, tableId], result) => [
+    { type: 'run', tableId: tableId as string, runId: (result as { id: string }).id },
+  ],
+  claimCells: (_args, result) =>
+    groupCells(
+      (result as { tableId: string; rowId: string; columnId: string }[]).map((cell) => ({
+        ...cell,
+        status: 'running',
+      })),
+    ),
+  completeCells: (_args, result) =>
+    groupCells(
+      (result as { changed: { tableId: string; rowId: string; columnId: string; status: CellStatus }[] })
+        .changed,
+    ),
+};
+
+function groupCells(
+  cells: { tableId: string; rowId: string; columnId: string; status: CellStatus }[],
+): TableEvent[] {
+  const byTable = new Map<string, { rowId: string; columnId: string; status: CellStatus }[]>();
+  for (const { tableId, rowId, columnId, status } of cells) {
+    byTable.set(tableId, [...(byTable.get(tableId) ?? []), { rowId, columnId, status }]);
+  }
+  return [...byTable].map(([tableId, list]) => ({ type: 'cells', tableId, cells: list }));
+}
+
+/** The store, publishing a table event after each write that succeeded. */
+export function observeStore(store: Store, events: TableEvents): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      const hook = HOOKS[property as keyof Store];
+      const method = value as (...args: unknown[]) => unknown;
+      if (!hook) return method.bind(target);
+      return async (...args: unknown[]) => {
+        const result = await method.apply(target, args);
+        if (events.subscriberCount > 0) for (const event of hook(args, result)) events.publish(event);
+        return result;
+      };
+    },
+  });
+}
