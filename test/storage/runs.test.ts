@@ -239,7 +239,7 @@ describe.each(STORE_KINDS)('run store on %s', (kind) => {
     expect(run.numRequestedCells).toBe(3);
     const claimed = await claimAll();
     expect(claimed.map((cell) => cell.rowId).sort()).toEqual([bad!.rowId, stuck!.rowId, t.rowIds[3]!].sort());
-    expect(await store.completeCells([done(stuck!, 'zombie')])).toEqual({ applied: 0, discarded: 1 });
+    expect(await store.completeCells([done(stuck!, 'zombie')])).toMatchObject({ applied: 0, discarded: 1 });
     await store.completeCells(claimed.map((cell) => done(cell)));
     expect(await store.getRun(ws, t.tableId, run.id)).toMatchObject({ status: 'done', counts: { done: 3 } });
     await expectCountersExact(t.tableId);
@@ -302,8 +302,8 @@ describe.each(STORE_KINDS)('run store on %s', (kind) => {
     const t = await pipeline(1);
     await store.planRun(ws, t.tableId, { mode: 'new', rowIds: null, columnIds: [t.shout] });
     const [cell] = await claimAll();
-    expect(await store.completeCells([done(cell!, 'first')])).toEqual({ applied: 1, discarded: 0 });
-    expect(await store.completeCells([done(cell!, 'late duplicate')])).toEqual({ applied: 0, discarded: 1 });
+    expect(await store.completeCells([done(cell!, 'first')])).toMatchObject({ applied: 1, discarded: 0 });
+    expect(await store.completeCells([done(cell!, 'late duplicate')])).toMatchObject({ applied: 0, discarded: 1 });
     const row = await store.getRow(ws, t.tableId, t.rowIds[0]!);
     expect(row.rows[0]!.cells.find((c) => c.columnId === t.shout)!.value).toEqual({ answer: 'first' });
   });
@@ -320,8 +320,8 @@ describe.each(STORE_KINDS)('run store on %s', (kind) => {
     const [again] = await claimAll();
     expect(again).toMatchObject({ rowId: lost!.rowId, attempt: 2 });
     expect(again!.fence).toBeGreaterThan(lost!.fence);
-    expect(await store.completeCells([done(lost!, 'zombie')])).toEqual({ applied: 0, discarded: 1 });
-    expect(await store.completeCells([done(again!, 'fresh')])).toEqual({ applied: 1, discarded: 0 });
+    expect(await store.completeCells([done(lost!, 'zombie')])).toMatchObject({ applied: 0, discarded: 1 });
+    expect(await store.completeCells([done(again!, 'fresh')])).toMatchObject({ applied: 1, discarded: 0 });
     await expectCountersExact(t.tableId);
   });
 
