@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { pino, type Logger } from 'pino';
@@ -10,6 +13,13 @@ import { DEFAULT_RETRY_POLICY } from './engine/retry.ts';
 import { systemClock, type Clock, type Store } from './engine/ports.ts';
 import { createProviderRegistry } from './providers/index.ts';
 import { openStore } from './storage/index.ts';
+import { createSecretBox } from './engine/secret-box.ts';
+import {
+  builtinEnrichments,
+  createCatalog,
+  systemMxResolver,
+  type CredentialLookup,
+} from './providers/index.ts';
 
 export const VERSION = '0.1.0';
 
@@ -51,7 +61,15 @@ export async function buildApp(
   // Every write through this store publishes its table events (the live grid listens).
   const store = observeStore(baseStore, events);
   const firstKey = await bootstrapWorkspace(store);
+  const secretBox = createSecretBox(config.secretKey ?? loadOrCreateKeyFile(config.dataDir));
+  const catalog = createCatalog([...builtinEnrichments({ mx: systemMxResolver })]);
+  const credentials: CredentialLookup = async (workspaceId, provider) => {
+    const secret = await store.getVendorSecret(workspaceId, provider);
+    return secret ? secretBox.decrypt(secret) : config.vendorKeys[provider];
+  };
   const providers = createProviderRegistry({
+    catalog,
+    credentials,
     addressPolicy: { allowPrivate: config.httpAllowPrivate, allowedHosts: config.httpAllowedHosts },
     llm: {
       openai: config.llm.openai,
@@ -79,6 +97,8 @@ export async function buildApp(
     store,
     engine,
     events,
+    catalog,
+    secretBox,
     logger,
     maxBodyBytes: config.maxBodyBytes,
     version: VERSION,
@@ -118,4 +138,14 @@ export async function startApp(
         await parts.store.close();
       })()),
   };
+}
+
+/** The key that encrypts vendor keys, kept beside the SQLite file when not given (readable by the server only). */
+function loadOrCreateKeyFile(dataDir: string): Buffer {
+  const file = path.join(dataDir, 'secret.key');
+  if (fs.existsSync(file)) return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
+  fs.mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  fs.writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
 }

@@ -28,6 +28,10 @@ export interface Config {
   cacheTtlMs: number;
   llm: LlmConfig;
   search: SearchConfig;
+  /** 32 bytes that encrypt vendor keys at rest; unset = a key file in the data directory. */
+  secretKey: Buffer | undefined;
+  /** Server-wide vendor keys (`HUNTER_API_KEY` → `hunter`), used when a workspace has none of its own. */
+  vendorKeys: Record<string, string>;
 }
 
 /** LLM access: OpenAI-compatible and/or Anthropic, by their conventional variables. Keys never leave this object. */
@@ -187,6 +191,19 @@ const VARIABLES = {
     example: 'BSA…',
     description: 'Brave Search API key for research agents (used when SEARXNG_URL is unset)',
   },
+  ENRICHBASE_SECRET_KEY: {
+    secret: true,
+    schema: z
+      .string()
+      .refine(
+        (value) => Buffer.from(value, 'base64').length === 32,
+        'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+      )
+      .optional(),
+    example: '$(openssl rand -base64 32)',
+    description:
+      'key that encrypts vendor API keys at rest (unset: a key file in the data directory; set it when workers share a Postgres store)',
+  },
   ENRICHBASE_HTTP_ALLOW_PRIVATE: {
     schema: z.stringbool().default(false),
     example: 'false',
@@ -223,6 +240,18 @@ function read<T>(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES): T {
     );
   }
   return result.data;
+}
+
+/** Keys that belong to LLM and search settings, not to data vendors. */
+const NON_VENDOR_KEYS = new Set(['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'BRAVE_SEARCH_API_KEY']);
+
+function readVendorKeys(env: NodeJS.ProcessEnv): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const provider = /^([A-Z0-9]+)_API_KEY$/.exec(name)?.[1];
+    if (provider && value && !NON_VENDOR_KEYS.has(name)) keys[provider.toLowerCase()] = value;
+  }
+  return keys;
 }
 
 function readLlmConfig(env: NodeJS.ProcessEnv): LlmConfig {
@@ -266,6 +295,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxAttempts: read<number>(env, 'ENRICHBASE_MAX_ATTEMPTS'),
     httpAllowPrivate: read<boolean>(env, 'ENRICHBASE_HTTP_ALLOW_PRIVATE'),
     llm: readLlmConfig(env),
+    secretKey: ((value) => (value ? Buffer.from(value, 'base64') : undefined))(
+      read<string | undefined>(env, 'ENRICHBASE_SECRET_KEY'),
+    ),
+    vendorKeys: readVendorKeys(env),
     search: {
       searxngUrl: read<string | undefined>(env, 'SEARXNG_URL'),
       braveApiKey: read<string | undefined>(env, 'BRAVE_SEARCH_API_KEY'),

@@ -2,16 +2,21 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.ts';
 import type { TableEvents } from '../engine/events.ts';
+import type { SecretBox } from '../engine/secret-box.ts';
+import type { Catalog } from '../providers/index.ts';
 import type { Store } from '../engine/ports.ts';
 import { createDocsApp } from './docs.ts';
 import { createExtructApp } from './extruct/index.ts';
 import { createErrorHandler } from './shared/errors.ts';
 import { jsonBodies } from './shared/json-body.ts';
+import { createUiApp } from './ui.ts';
 
 export interface HttpAppOptions {
   store: Store;
   engine: Engine;
   events: TableEvents;
+  catalog: Catalog;
+  secretBox: SecretBox;
   logger: Logger;
   maxBodyBytes: number;
   version: string;
@@ -38,6 +43,7 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono {
         'Self-hosted AI enrichment tables. Speaks the Extruct AI Tables API (`/v1/tables/...`, Bearer key) and the Databar table API (`/v1/table/...`, `x-apikey`).',
     },
   });
-  app.get('/', (c) => c.redirect('/docs'));
+  // The browser UI last: API routes win, and unknown /v1 paths stay JSON 404s.
+  app.route('/', createUiApp());
   return app;
 }

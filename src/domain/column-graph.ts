@@ -1,7 +1,7 @@
 import { formatIssuePath } from './issue-path.ts';
 import type { IssuePath } from './errors.ts';
 import type { ColumnConfig } from './columns.ts';
-import { parseFormula } from './formula.ts';
+import { parseFormula, parseRunCondition } from './formula.ts';
 import { assertNever } from './cell-status.ts';
 import { templateReferences } from './templates.ts';
 
@@ -44,6 +44,21 @@ export function columnDependencies(config: ColumnConfig): Dependency[] {
       const parsed = parseFormula(config.value.expression);
       return parsed.ok ? parsed.references.map((key) => ({ key, path: ['value', 'expression'] })) : [];
     }
+    case 'enrichment':
+    case 'waterfall': {
+      const deps: Dependency[] = Object.entries(config.value.mapping).flatMap(([param, source]) =>
+        source.type === 'mapping'
+          ? [{ key: source.column, path: ['value', 'mapping', param, 'column'] }]
+          : [],
+      );
+      if (config.value.run_if) {
+        const parsed = parseRunCondition(config.value.run_if);
+        if (parsed.ok) deps.push(...parsed.references.map((key) => ({ key, path: ['value', 'run_if'] })));
+      }
+      return deps;
+    }
+    case 'enrichment_field':
+      return [{ key: config.value.source, path: ['value', 'source'] }];
     case 'http': {
       const { url, headers, body } = config.value;
       const deps: Dependency[] = templateReferences(url).map((key) => ({ key, path: ['value', 'url'] }));

@@ -1,7 +1,7 @@
 import { columnDependencies, describeColumn, findCycle } from './column-graph.ts';
 import { LABELLED_FORMATS, type ColumnConfig, type TableKind } from './columns.ts';
 import { IssueCollector, type IssuePath } from './errors.ts';
-import { parseFormula } from './formula.ts';
+import { parseFormula, parseRunCondition } from './formula.ts';
 import { explainInvalidJsonSchema } from './json-schema.ts';
 
 /**
@@ -112,6 +112,10 @@ function checkOwnRules(
   if (config.kind === 'formula') {
     const parsed = parseFormula(config.value.expression);
     if (!parsed.ok) add(['value', 'expression'], parsed.message);
+  }
+  if ((config.kind === 'enrichment' || config.kind === 'waterfall') && config.value.run_if) {
+    const parsed = parseRunCondition(config.value.run_if);
+    if (!parsed.ok) add(['value', 'run_if'], parsed.message);
   }
   if (config.kind === 'http' && !/^(https?:\/\/|\{)/i.test(config.value.url.trim())) {
     add(['value', 'url'], 'url must start with http:// or https:// (or a {key} reference)');

@@ -156,6 +156,68 @@ export const HttpColumnConfigSchema = z
   })
   .meta({ id: 'HttpColumnConfig' });
 
+export const LAUNCH_STRATEGIES = ['run_on_click', 'run_on_update'] as const;
+export type LaunchStrategy = (typeof LAUNCH_STRATEGIES)[number];
+
+/** A catalog param's source: a column of the row (by key), or one constant for every row. */
+export const ParamSourceSchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('mapping'), column: z.string().min(1) }),
+    z.object({ type: z.literal('simple'), value: z.unknown() }),
+  ])
+  .meta({ id: 'EnrichmentParamSource' });
+
+const automation = {
+  /** CEL over the row; `{column}` references allowed. A row failing it is skipped (condition_not_met). */
+  run_if: z.string().min(1).max(5_000).nullable().default(null),
+  launch_strategy: z.enum(LAUNCH_STRATEGIES).default('run_on_click'),
+};
+
+/** ext (made by the Databar dialect's add-enrichment): one catalog enrichment per row; the answer is its result object. */
+export const EnrichmentColumnConfigSchema = z
+  .object({
+    kind: z.literal('enrichment'),
+    ...base,
+    value: z
+      .object({
+        table_enrichment_id: z.number().int(),
+        enrichment_id: z.number().int(),
+        mapping: z.record(z.string(), ParamSourceSchema),
+        ...automation,
+      })
+      .meta({ id: 'EnrichmentColumnSchema' }),
+  })
+  .meta({ id: 'EnrichmentColumnConfig' });
+
+/** ext (add-waterfall): catalog enrichments tried in order until one returns valid (and verified) data. */
+export const WaterfallColumnConfigSchema = z
+  .object({
+    kind: z.literal('waterfall'),
+    ...base,
+    value: z
+      .object({
+        table_enrichment_id: z.number().int(),
+        waterfall: z.string().min(1),
+        enrichments: z.array(z.number().int()).min(1),
+        mapping: z.record(z.string(), ParamSourceSchema),
+        email_verifier: z.number().int().nullable().default(null),
+        ...automation,
+      })
+      .meta({ id: 'WaterfallColumnSchema' }),
+  })
+  .meta({ id: 'WaterfallColumnConfig' });
+
+/** ext: one field of an enrichment's or waterfall's result, as a column of its own. */
+export const EnrichmentFieldColumnConfigSchema = z
+  .object({
+    kind: z.literal('enrichment_field'),
+    ...base,
+    value: z
+      .object({ source: z.string().min(1), field: z.string().min(1) })
+      .meta({ id: 'EnrichmentFieldColumnSchema' }),
+  })
+  .meta({ id: 'EnrichmentFieldColumnConfig' });
+
 const COLUMN_CONFIG_SCHEMAS = [
   InputColumnConfigSchema,
   AgentColumnConfigSchema,
@@ -170,6 +232,9 @@ const COLUMN_CONFIG_SCHEMAS = [
   ReverseEmailLookupColumnConfigSchema,
   FormulaColumnConfigSchema,
   HttpColumnConfigSchema,
+  EnrichmentColumnConfigSchema,
+  WaterfallColumnConfigSchema,
+  EnrichmentFieldColumnConfigSchema,
 ] as const;
 
 /** A config without `kind` is an input column, as the seed's default says. */

@@ -31,7 +31,16 @@ export class ValidationError extends Error {
   }
 }
 
-export type EntityName = 'workspace' | 'table' | 'column' | 'row' | 'run' | 'api_key';
+export type EntityName =
+  | 'workspace'
+  | 'table'
+  | 'column'
+  | 'row'
+  | 'run'
+  | 'api_key'
+  | 'table_enrichment'
+  | 'enrichment'
+  | 'waterfall';
 
 /** An object does not exist, or belongs to another workspace: the two are indistinguishable on purpose. */
 export class NotFoundError extends Error {

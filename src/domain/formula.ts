@@ -116,3 +116,22 @@ function visit(node: unknown, identifiers: Set<string>, bound: Set<string>): voi
   if (ast.op === 'value') return;
   visit(ast.args, identifiers, bound);
 }
+
+/** A run condition with `{key}` placeholders turned into plain CEL identifiers. */
+function conditionAsCel(condition: string): string {
+  return condition.replace(/\{\{?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}?\}/g, '$1');
+}
+
+/** The keys a run condition reads (`{key}` placeholders and bare identifiers alike), or its parse error. */
+export function parseRunCondition(condition: string): FormulaParse {
+  return parseFormula(conditionAsCel(condition));
+}
+
+/**
+ * Whether a row meets its run condition. Anything but a true result (false, null, an evaluation error
+ * on missing values) means the row is skipped, at no cost.
+ */
+export function meetsRunCondition(condition: string, values: Readonly<Record<string, unknown>>): boolean {
+  const result = evaluateFormula(conditionAsCel(condition), values);
+  return result.ok && result.value === true;
+}

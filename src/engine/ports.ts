@@ -110,7 +110,83 @@ export interface TableData extends RowsResult {
  *   const ws = await store.createWorkspace({ name: 'default', ownerEmail: 'owner@localhost' });
  *   const { table } = await store.createTable(ws.id, { name: 'Leads', kind: 'generic', … });
  */
-export interface Store extends RunStore {
+/** A Databar table enrichment or waterfall: its numbered id, and the column holding its results. */
+export interface TableEnrichment {
+  id: number;
+  tableId: string;
+  kind: 'enrichment' | 'waterfall';
+  /** The catalog enrichment id, or the waterfall identifier. */
+  catalogRef: string;
+  name: string;
+  /** The column holding the whole result (its fields have columns of their own). */
+  columnId: string | null;
+  createdAt: string;
+}
+
+export interface NewTableEnrichment {
+  kind: 'enrichment' | 'waterfall';
+  catalogRef: string;
+  name: string;
+  /** The columns to add, given the new enrichment's id: the result column first, then one per field. */
+  columns: (tableEnrichmentId: number) => ColumnConfig[];
+}
+
+export type RowFilterOperator = 'equals' | 'contains' | 'not_equals' | 'is_empty' | 'is_not_empty';
+
+export interface RowFilter {
+  columnId: string;
+  /** Input columns are read from the row; computed ones from their cell's answer. */
+  computed: boolean;
+  operator: RowFilterOperator;
+  value?: unknown;
+}
+
+export interface VendorCredential {
+  provider: string;
+  /** The last characters of the key, to tell keys apart; never the key. */
+  hint: string;
+  updatedAt: string;
+}
+
+/** Databar's side of the store: table enrichments, filtered row pages, row lookups by value, vendor keys. */
+export interface EnrichmentStore {
+  /** Adds the enrichment and its columns in one transaction (the columns pass the same rules as any). */
+  addTableEnrichment(
+    workspaceId: string,
+    tableId: string,
+    input: NewTableEnrichment,
+  ): Promise<{ enrichment: TableEnrichment; columns: Column[] }>;
+  listTableEnrichments(workspaceId: string, tableId: string): Promise<TableEnrichment[]>;
+  getTableEnrichment(workspaceId: string, tableId: string, id: number): Promise<TableEnrichment>;
+
+  /** A page of rows matching every filter (AND), with the total count of matches. */
+  findRows(
+    workspaceId: string,
+    tableId: string,
+    query: { filters: RowFilter[]; offset: number; limit: number },
+  ): Promise<RowsResult & { total: number }>;
+  /** Rows whose input values equal one of the given tuples (compared as text), by the tuple's JSON. */
+  findRowsByValues(
+    workspaceId: string,
+    tableId: string,
+    columnIds: string[],
+    tuples: unknown[][],
+  ): Promise<Map<string, string>>;
+
+  /** Stores a vendor key, already encrypted by the caller. */
+  setVendorCredential(
+    workspaceId: string,
+    provider: string,
+    encryptedSecret: string,
+    hint: string,
+  ): Promise<VendorCredential>;
+  listVendorCredentials(workspaceId: string): Promise<VendorCredential[]>;
+  /** The encrypted secret, for the server to decrypt just before a call. */
+  getVendorSecret(workspaceId: string, provider: string): Promise<string | undefined>;
+  deleteVendorCredential(workspaceId: string, provider: string): Promise<boolean>;
+}
+
+export interface Store extends RunStore, EnrichmentStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, for people: a file path or a redacted URL. */
   readonly location: string;

@@ -1,6 +1,14 @@
 import type { Column } from '../domain/model.ts';
 import type { Provider, ProviderRegistry } from '../engine/ports.ts';
 import { createAgentProvider } from './agent/agent-provider.ts';
+import { builtinEnrichments, systemMxResolver } from './catalog/builtins.ts';
+import { createCatalog, type Catalog } from './catalog/catalog.ts';
+import {
+  createEnrichmentProvider,
+  createFieldProvider,
+  createWaterfallProvider,
+  type CredentialLookup,
+} from './catalog/enrichment-provider.ts';
 import { createFormulaProvider } from './formula/formula-provider.ts';
 import type { AddressPolicy } from './http/address-guard.ts';
 import { createHttpProvider } from './http/http-provider.ts';
@@ -10,6 +18,10 @@ import { createBraveClient, createSearxngClient, type SearchClient } from './sea
 export interface ProvidersConfig {
   /** Which addresses http columns and page fetches may reach. */
   addressPolicy: AddressPolicy;
+  /** The enrichment catalog and the vendor keys it runs with (Databar dialect). */
+  catalog?: Catalog;
+  credentials?: CredentialLookup;
+  vendorBaseUrls?: Record<string, string>;
   llm?: LlmSettings & { maxConcurrency?: number; requestsPerMinute?: number; tokensPerMinute?: number };
   search?: { searxngUrl?: string; braveApiKey?: string };
 }
@@ -27,11 +39,20 @@ export function createProviderRegistry(config: ProvidersConfig): ProviderRegistr
       tokensPerMinute: llm.tokensPerMinute,
     },
   });
+  const catalogDeps = {
+    catalog: config.catalog ?? createCatalog(builtinEnrichments({ mx: systemMxResolver })),
+    credentials: config.credentials ?? (() => Promise.resolve(undefined)),
+    addressPolicy: config.addressPolicy,
+    baseUrls: config.vendorBaseUrls,
+  };
   const byKind: Partial<Record<Column['config']['kind'], Provider>> = {
     formula: createFormulaProvider(),
     http: createHttpProvider(config.addressPolicy),
     agent,
     criterion_grade: agent,
+    enrichment: createEnrichmentProvider(catalogDeps),
+    waterfall: createWaterfallProvider(catalogDeps),
+    enrichment_field: createFieldProvider(),
   };
   return { forColumn: (column) => byKind[column.config.kind] };
 }
@@ -43,3 +64,7 @@ function createSearchClient(config: ProvidersConfig): SearchClient | undefined {
 }
 
 export type { AddressPolicy } from './http/address-guard.ts';
+export { builtinEnrichments, systemMxResolver, type MxResolver } from './catalog/builtins.ts';
+export { createCatalog, type Catalog } from './catalog/catalog.ts';
+export type { CredentialLookup, WaterfallStep } from './catalog/enrichment-provider.ts';
+export type { EnrichmentDefinition, WaterfallDefinition } from './catalog/types.ts';

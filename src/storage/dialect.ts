@@ -22,6 +22,8 @@ export interface StoreDialect {
   jsonArrayHasAny(column: Expression<unknown>, values: string[]): RawBuilder<SqlBool>;
   /** The JSON object column without `key` (for purging a deleted column's values). */
   jsonWithoutKey(column: Expression<unknown>, key: string): RawBuilder<string>;
+  /** The value under `key` of a JSON object column, as text (strings unquoted). */
+  jsonText(column: Expression<unknown>, key: string): RawBuilder<string | null>;
   /** Reads the table row and, where the store needs it, locks it until the transaction ends. */
   selectTableForUpdate(
     trx: Transaction<Database>,
@@ -56,6 +58,7 @@ export const SQLITE_DIALECT: StoreDialect = {
   jsonArrayHasAny: (column, values) =>
     sql<SqlBool>`exists (select 1 from json_each(${column}) where json_each.value in (${sql.join(values)}))`,
   jsonWithoutKey: (column, key) => sql<string>`json_remove(${column}, ${`$."${key}"`})`,
+  jsonText: (column, key) => sql<string | null>`cast(json_extract(${column}, ${`$."${key}"`}) as text)`,
   // A SQLite write transaction (BEGIN IMMEDIATE) already excludes every other writer.
   selectTableForUpdate: (trx, workspaceId, tableId) =>
     trx
@@ -78,6 +81,7 @@ export const POSTGRES_DIALECT: StoreDialect = {
   containsIgnoringCase: (column, pattern) => sql<SqlBool>`${column} ilike ${pattern} escape '\\'`,
   jsonArrayHasAny: (column, values) => sql<SqlBool>`${column} ?| ${sql.val(values)}::text[]`,
   jsonWithoutKey: (column, key) => sql<string>`${column} - ${key}::text`,
+  jsonText: (column, key) => sql<string | null>`${column} ->> ${key}::text`,
   selectTableForUpdate: (trx, workspaceId, tableId) =>
     trx
       .selectFrom('tables')

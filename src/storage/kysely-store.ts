@@ -1,4 +1,11 @@
-import { sql, type Selectable, type Transaction } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Selectable,
+  type SqlBool,
+  type Transaction,
+} from 'kysely';
 import {
   computedGraph,
   dependencyKeys,
@@ -29,7 +36,10 @@ import type {
   ClaimedCell,
   Clock,
   ColumnPlacement,
+  NewTableEnrichment,
+  RowFilter,
   RunRequest,
+  TableEnrichment,
   NewTable,
   RowInput,
   RowsResult,
@@ -43,6 +53,7 @@ import { invalidateCells, removeCells } from './cell-changes.ts';
 import { applyTransitions, type CellTransition } from './counters.ts';
 import type { StoreDb, StoreDialect } from './dialect.ts';
 import { chunks, toApiKey, toCell, toColumn, toIso, toRow, toTable, toWorkspace } from './mapping.ts';
+import { EnrichmentQueries } from './enrichments.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { RunQueries } from './runs.ts';
 import type { Database, RowsTable, TablesTable } from './schema.ts';
@@ -67,12 +78,14 @@ export class KyselyStore implements Store {
   readonly #clock: Clock;
   readonly #runs: RunQueries;
   readonly #statistics: PlannerStatistics;
+  readonly #enrichments: EnrichmentQueries;
 
   constructor(options: KyselyStoreOptions) {
     this.#db = options.db;
     this.#dialect = options.dialect;
     this.#clock = options.clock;
     this.#statistics = new PlannerStatistics(options.db, options.dialect.kind === 'postgres');
+    this.#enrichments = new EnrichmentQueries(options.db, () => this.#now());
     this.#runs = new RunQueries(options.db, options.dialect, options.clock, this.#statistics);
     this.kind = options.dialect.kind;
     this.location = options.location;
@@ -583,6 +596,152 @@ export class KyselyStore implements Store {
       columns: detail.columns,
       rows: rows.map((row): RowWithCells => ({ row, cells: cells.get(row.id) ?? [] })),
     };
+  }
+
+  // ── Databar: table enrichments, filtered rows, lookups, vendor keys ──────────────────────
+
+  async addTableEnrichment(
+    workspaceId: string,
+    tableId: string,
+    input: NewTableEnrichment,
+  ): Promise<{ enrichment: TableEnrichment; columns: Column[] }> {
+    const { id, columns } = await this.#write(async (trx) => {
+      const table = await this.#lockTable(trx, workspaceId, tableId);
+      const existing = await this.#readColumns(trx, tableId);
+      const id = await this.#enrichments.insertTableEnrichment(trx, {
+        workspaceId,
+        tableId,
+        kind: input.kind,
+        catalogRef: input.catalogRef,
+        name: input.name,
+      });
+      const configs = input.columns(id);
+      checkColumnSet(table.kind as TableKind, [
+        ...existing.map((column): ColumnDraft => ({ config: column.config })),
+        ...configs.map((config, index): ColumnDraft => ({ config, path: ['columns', index] })),
+      ]);
+      const now = this.#now();
+      const columns = await this.#insertColumns(trx, tableId, configs, existing.length, now);
+      await this.#enrichments.setTableEnrichmentColumn(trx, id, columns[0]!.id);
+      await trx.updateTable('tables').set({ updated_at: now }).where('id', '=', tableId).execute();
+      return { id, columns };
+    });
+    return { enrichment: await this.#enrichments.get(workspaceId, tableId, id), columns };
+  }
+
+  async listTableEnrichments(workspaceId: string, tableId: string): Promise<TableEnrichment[]> {
+    await this.#requireTable(this.#db, workspaceId, tableId);
+    return this.#enrichments.list(workspaceId, tableId);
+  }
+
+  async getTableEnrichment(workspaceId: string, tableId: string, id: number): Promise<TableEnrichment> {
+    await this.#requireTable(this.#db, workspaceId, tableId);
+    return this.#enrichments.get(workspaceId, tableId, id);
+  }
+
+  async findRows(
+    workspaceId: string,
+    tableId: string,
+    query: { filters: RowFilter[]; offset: number; limit: number },
+  ): Promise<RowsResult & { total: number }> {
+    await this.#requireTable(this.#db, workspaceId, tableId);
+    const columns = await this.#readColumns(this.#db, tableId);
+    const base = this.#db
+      .selectFrom('rows')
+      .where('rows.table_id', '=', tableId)
+      .where((eb) => eb.and(query.filters.map((filter) => this.#rowFilter(eb, filter))));
+    const [records, count] = await Promise.all([
+      base.selectAll('rows').orderBy('rows.id').limit(query.limit).offset(query.offset).execute(),
+      base.select((eb) => eb.fn.countAll<number | string>().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    const rows = records.map(toRow);
+    const cells = await this.#cellsByRow(
+      this.#db,
+      rows.map((row) => row.id),
+    );
+    return {
+      columns,
+      rows: rows.map((row) => ({ row, cells: cells.get(row.id) ?? [] })),
+      total: Number(count.total),
+    };
+  }
+
+  /** One filter as SQL: input values from the row's JSON, computed values from the cell's answer. */
+  #rowFilter(eb: ExpressionBuilder<Database, 'rows'>, filter: RowFilter): Expression<SqlBool> {
+    const text = filter.computed
+      ? eb
+          .selectFrom('cells')
+          .select((inner) => this.#dialect.jsonText(inner.ref('cells.value'), 'answer').as('answer'))
+          .whereRef('cells.row_id', '=', 'rows.id')
+          .where('cells.column_id', '=', filter.columnId)
+          .where('cells.status', '=', 'done')
+      : this.#dialect.jsonText(eb.ref('rows.data'), filter.columnId);
+    const value =
+      filter.value === null || filter.value === undefined
+        ? ''
+        : typeof filter.value === 'string'
+          ? filter.value
+          : JSON.stringify(filter.value);
+    switch (filter.operator) {
+      case 'equals':
+        return eb(text, '=', value);
+      case 'not_equals':
+        return eb.or([eb(text, 'is', null), eb(text, '!=', value)]);
+      case 'contains':
+        return this.#dialect.containsIgnoringCase(
+          text,
+          `%${value.replace(/[\\%_]/g, (char) => `\\${char}`)}%`,
+        );
+      case 'is_empty':
+        return eb.or([eb(text, 'is', null), eb(text, '=', '')]);
+      case 'is_not_empty':
+        return eb.and([eb(text, 'is not', null), eb(text, '!=', '')]);
+    }
+  }
+
+  async findRowsByValues(
+    workspaceId: string,
+    tableId: string,
+    columnIds: string[],
+    tuples: unknown[][],
+  ): Promise<Map<string, string>> {
+    await this.#requireTable(this.#db, workspaceId, tableId);
+    const found = new Map<string, string>();
+    if (columnIds.length === 0 || tuples.length === 0) return found;
+    const asText = (value: unknown) =>
+      value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+    const wanted = new Set(tuples.map((tuple) => JSON.stringify(tuple.map(asText))));
+    for (const batch of chunks(tuples, 500)) {
+      const firstValues = [...new Set(batch.map((tuple) => asText(tuple[0])))];
+      const rows = await this.#db
+        .selectFrom('rows')
+        .select((eb) => [
+          'rows.id',
+          ...columnIds.map((id, index) => this.#dialect.jsonText(eb.ref('rows.data'), id).as(`v${index}`)),
+        ])
+        .where('rows.table_id', '=', tableId)
+        .where((eb) => eb(this.#dialect.jsonText(eb.ref('rows.data'), columnIds[0]!), 'in', firstValues))
+        .orderBy('rows.id')
+        .execute();
+      for (const row of rows as unknown as Record<string, string | null>[]) {
+        const signature = JSON.stringify(columnIds.map((_, index) => row[`v${index}`] ?? ''));
+        if (wanted.has(signature) && !found.has(signature)) found.set(signature, row.id!);
+      }
+    }
+    return found;
+  }
+
+  setVendorCredential(workspaceId: string, provider: string, encryptedSecret: string, hint: string) {
+    return this.#enrichments.setCredential(workspaceId, provider, encryptedSecret, hint);
+  }
+  listVendorCredentials(workspaceId: string) {
+    return this.#enrichments.listCredentials(workspaceId);
+  }
+  getVendorSecret(workspaceId: string, provider: string) {
+    return this.#enrichments.getSecret(workspaceId, provider);
+  }
+  deleteVendorCredential(workspaceId: string, provider: string) {
+    return this.#enrichments.deleteCredential(workspaceId, provider);
   }
 
   // ── runs and the queue (storage/runs.ts) ─────────────────────────────────────────────────

@@ -129,6 +129,28 @@ export interface CacheEntriesTable {
   expires_at: number;
 }
 
+export interface TableEnrichmentsTable {
+  id: Generated<number>;
+  workspace_id: string;
+  table_id: string;
+  kind: string;
+  catalog_ref: string;
+  name: string;
+  column_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface VendorCredentialsTable {
+  workspace_id: string;
+  provider: string;
+  /** Encrypted (AES-256-GCM) by the server's secret; never returned. */
+  secret: string;
+  /** The key's last characters, to tell keys apart. */
+  hint: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
@@ -138,4 +160,6 @@ export interface Database {
   cells: CellsTable;
   runs: RunsTable;
   cache_entries: CacheEntriesTable;
+  table_enrichments: TableEnrichmentsTable;
+  vendor_credentials: VendorCredentialsTable;
 }

@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import type { Engine } from '../../engine/engine.ts';
 import type { TableEvents } from '../../engine/events.ts';
+import type { EntityName } from '../../domain/errors.ts';
 import type { Store } from '../../engine/ports.ts';
 import { bearerAuth, type AuthEnv } from '../shared/auth.ts';
 import { createDialectApp } from '../shared/dialect-app.ts';
@@ -21,7 +22,10 @@ const ENTITY_NAMES = {
   row: 'Row',
   run: 'Run',
   api_key: 'API key',
-} as const;
+  table_enrichment: 'Table enrichment',
+  enrichment: 'Enrichment',
+  waterfall: 'Waterfall',
+} as const satisfies Record<EntityName, string>;
 
 const healthcheck = createRoute({
   method: 'get',

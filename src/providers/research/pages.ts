@@ -5,7 +5,9 @@ import { httpRequest } from '../http/client.ts';
 
 /** The little of the DOM we read (linkedom's types lean on the browser's, which Node code does not load). */
 interface LightDocument {
-  querySelector(selector: string): { textContent: string | null } | null;
+  querySelector(
+    selector: string,
+  ): { textContent: string | null; getAttribute(name: string): string | null } | null;
   body: { textContent: string | null } | null;
 }
 
@@ -13,6 +15,7 @@ export interface FetchedPage {
   url: string;
   title: string;
   text: string;
+  description?: string | null;
 }
 
 export type PageOutcome = { ok: true; page: FetchedPage } | { ok: false; url: string; reason: string };
@@ -47,6 +50,10 @@ export async function fetchPage(
   if (!/html|xml/i.test(type) && type !== '') return { ok: false, url, reason: `not a web page (${type})` };
   const { document } = parseHTML(raw) as unknown as { document: LightDocument };
   const title = (document.querySelector('title')?.textContent ?? '').trim();
+  const description =
+    document.querySelector('meta[name="description"]')?.getAttribute('content') ??
+    document.querySelector('meta[property="og:description"]')?.getAttribute('content') ??
+    null;
   let text = '';
   try {
     const article = new Readability(document).parse();
@@ -55,7 +62,15 @@ export async function fetchPage(
     // Readability gives up on odd markup; the body text is still useful.
   }
   if (text.trim().length < 200) text = document.body?.textContent ?? text;
-  return { ok: true, page: { url: result.response.url, title: title || url, text: clip(text) } };
+  return {
+    ok: true,
+    page: {
+      url: result.response.url,
+      title: title || url,
+      text: clip(text),
+      description: description?.trim() || null,
+    },
+  };
 }
 
 function clip(text: string): string {

@@ -1,0 +1,319 @@
+import type { ParamSourceSchema } from '../../domain/columns.ts';
+import { meetsRunCondition } from '../../domain/formula.ts';
+import type { CellValue } from '../../domain/model.ts';
+import { isEmptyValue } from '../../domain/rows.ts';
+import type {
+  PreparedCall,
+  Provider,
+  ProviderError,
+  ProviderRequest,
+  ProviderResult,
+} from '../../engine/ports.ts';
+import type { AddressPolicy } from '../http/address-guard.ts';
+import type { Catalog } from './catalog.ts';
+import type { ConnectorContext, ConnectorResult, EnrichmentDefinition } from './types.ts';
+import type { z } from 'zod';
+
+type ParamSource = z.output<typeof ParamSourceSchema>;
+
+/** A vendor key for a workspace (decrypted), or undefined when none is configured. */
+export type CredentialLookup = (workspaceId: string, provider: string) => Promise<string | undefined>;
+
+export interface EnrichmentProviderDeps {
+  catalog: Catalog;
+  credentials: CredentialLookup;
+  addressPolicy: AddressPolicy;
+  /** Base URL overrides per provider (proxies, tests). */
+  baseUrls?: Record<string, string>;
+}
+
+/** One step of a waterfall, kept on the cell so people can see what was tried and what it cost. */
+export interface WaterfallStep {
+  enrichment_id: number;
+  provider: string;
+  result: Record<string, unknown> | null;
+  cost: number;
+  is_verified: boolean | null;
+  error?: string;
+}
+
+function resolveParams(
+  mapping: Record<string, ParamSource>,
+  values: Record<string, unknown>,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(mapping).map(([param, source]) => [
+      param,
+      source.type === 'mapping' ? values[source.column] : source.value,
+    ]),
+  );
+}
+
+function missingRequired(definition: EnrichmentDefinition, params: Record<string, unknown>): string[] {
+  return definition.params
+    .filter((param) => param.is_required && isEmptyValue(params[param.name]))
+    .map((param) => param.name);
+}
+
+/** The checks before any call: run condition (free skip), then required inputs. */
+function gate(
+  runIf: string | null,
+  values: Record<string, unknown>,
+  missing: string[],
+): Extract<PreparedCall, { kind: 'skip' }> | undefined {
+  if (runIf && !meetsRunCondition(runIf, values)) {
+    return {
+      kind: 'skip',
+      reason: 'condition_not_met',
+      message: `The row does not meet the run condition: ${runIf}`,
+    };
+  }
+  if (missing.length > 0) {
+    return {
+      kind: 'skip',
+      reason: 'missing_input',
+      message: `No value for the required input ${missing.join(', ')} in this row`,
+    };
+  }
+  return undefined;
+}
+
+async function runStep(
+  deps: EnrichmentProviderDeps,
+  definition: EnrichmentDefinition,
+  params: Record<string, unknown>,
+  workspaceId: string,
+  signal: AbortSignal,
+): Promise<ConnectorResult> {
+  const context: ConnectorContext = {
+    apiKey:
+      definition.auth_method === 'api_key'
+        ? await deps.credentials(workspaceId, definition.provider)
+        : undefined,
+    baseUrl: deps.baseUrls?.[definition.provider] ?? definition.baseUrl ?? '',
+    addressPolicy: deps.addressPolicy,
+    signal,
+  };
+  try {
+    return await definition.run(params, context);
+  } catch (error) {
+    return {
+      ok: false,
+      error: { kind: 'retryable', message: `${definition.name} failed: ${(error as Error).message}` },
+    };
+  }
+}
+
+/** `enrichment` columns: one catalog enrichment per row; the answer is its result object (null when nothing was found). */
+export function createEnrichmentProvider(deps: EnrichmentProviderDeps): Provider {
+  return {
+    name: 'enrichment',
+    prepare(request: ProviderRequest): PreparedCall {
+      const config = request.column.config;
+      if (config.kind !== 'enrichment')
+        return { kind: 'fail', error: { kind: 'non_retryable', message: 'not an enrichment column' } };
+      const definition = deps.catalog.enrichment(config.value.enrichment_id);
+      if (!definition) {
+        return {
+          kind: 'fail',
+          error: {
+            kind: 'non_retryable',
+            message: `Enrichment ${config.value.enrichment_id} is not in this server's catalog`,
+          },
+        };
+      }
+      const params = resolveParams(config.value.mapping, request.values);
+      if (definition.slug === 'formula') params.row = request.values;
+      const skip = gate(config.value.run_if, request.values, missingRequired(definition, params));
+      if (skip) return skip;
+      return {
+        kind: 'call',
+        limiterKey: `vendor:${definition.provider}`,
+        limits: definition.limits,
+        cacheKey: definition.cacheable === false ? undefined : JSON.stringify([definition.id, params]),
+        execute: async ({ signal }): Promise<ProviderResult> => {
+          const result = await runStep(deps, definition, params, request.workspaceId, signal);
+          if (!result.ok) return { ok: false, error: result.error };
+          if (!result.data)
+            return {
+              ok: true,
+              value: { answer: null, explanation: `${definition.data_source} found no data` },
+              cost: 0,
+            };
+          return { ok: true, value: { answer: result.data }, cost: result.cost ?? definition.price };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * `waterfall` columns: steps in order; the first valid result (verified, when a verifier is set) wins.
+ * A step that finds nothing costs nothing; a vendor down or out of quota is passed over, with the reason
+ * in the trace. The cell's cost is what its charged steps cost.
+ */
+export function createWaterfallProvider(deps: EnrichmentProviderDeps): Provider {
+  return {
+    name: 'waterfall',
+    prepare(request: ProviderRequest): PreparedCall {
+      const config = request.column.config;
+      if (config.kind !== 'waterfall')
+        return { kind: 'fail', error: { kind: 'non_retryable', message: 'not a waterfall column' } };
+      const shape = deps.catalog.waterfall(config.value.waterfall);
+      if (!shape)
+        return {
+          kind: 'fail',
+          error: {
+            kind: 'non_retryable',
+            message: `Waterfall '${config.value.waterfall}' is not in this server's catalog`,
+          },
+        };
+      const params = resolveParams(config.value.mapping, request.values);
+      const skip = gate(
+        config.value.run_if,
+        request.values,
+        Object.values(params).every(isEmptyValue) ? Object.keys(params) : [],
+      );
+      if (skip) return skip;
+      const steps = config.value.enrichments.map((id) => deps.catalog.enrichment(id));
+      const verifier =
+        config.value.email_verifier === null
+          ? undefined
+          : deps.catalog.enrichment(config.value.email_verifier);
+      return {
+        kind: 'call',
+        limiterKey: `waterfall:${shape.identifier}`,
+        cacheKey: JSON.stringify([
+          'waterfall',
+          shape.identifier,
+          config.value.enrichments,
+          config.value.email_verifier,
+          params,
+        ]),
+        execute: async ({ signal }): Promise<ProviderResult> => {
+          const trace: WaterfallStep[] = [];
+          let winner: Record<string, unknown> | null = null;
+          for (const [index, definition] of steps.entries()) {
+            const id = config.value.enrichments[index]!;
+            if (!definition) {
+              trace.push({
+                enrichment_id: id,
+                provider: 'unknown',
+                result: null,
+                cost: 0,
+                is_verified: null,
+                error: 'not in the catalog',
+              });
+              continue;
+            }
+            const missing = missingRequired(definition, params);
+            if (missing.length > 0) {
+              trace.push({
+                enrichment_id: id,
+                provider: definition.provider,
+                result: null,
+                cost: 0,
+                is_verified: null,
+                error: `needs ${missing.join(', ')}`,
+              });
+              continue;
+            }
+            const result = await runStep(deps, definition, params, request.workspaceId, signal);
+            if (!result.ok) {
+              trace.push({
+                enrichment_id: id,
+                provider: definition.provider,
+                result: null,
+                cost: 0,
+                is_verified: null,
+                error: describe(result.error),
+              });
+              continue;
+            }
+            const data = result.data;
+            const value = data?.[shape.key_field];
+            const step: WaterfallStep = {
+              enrichment_id: id,
+              provider: definition.provider,
+              result: data,
+              cost: data ? (result.cost ?? definition.price) : 0,
+              is_verified: null,
+            };
+            trace.push(step);
+            if (isEmptyValue(value)) continue;
+            if (verifier && shape.key_field === 'email') {
+              const check = await runStep(deps, verifier, { email: value }, request.workspaceId, signal);
+              step.cost += check.ok && check.data ? (check.cost ?? verifier.price) : 0;
+              step.is_verified = check.ok && check.data ? isDeliverable(check.data) : false;
+              if (!step.is_verified) continue;
+            }
+            winner = data;
+            break;
+          }
+          const cost = trace.reduce((sum, step) => sum + step.cost, 0);
+          if (!winner && trace.length > 0 && trace.every((step) => step.error !== undefined)) {
+            return {
+              ok: false,
+              error: {
+                kind: 'non_retryable',
+                message: `Every step failed: ${trace.map((step) => `${step.provider}: ${step.error}`).join('; ')}`,
+              },
+              cost,
+            };
+          }
+          const value: CellValue & { steps: WaterfallStep[] } = {
+            answer: winner,
+            steps: trace,
+            explanation: winner
+              ? `Found by ${trace.at(-1)!.provider}`
+              : `No provider found ${shape.key_field === 'email' ? 'an email' : `a ${shape.key_field}`}`,
+          };
+          return { ok: true, value, cost };
+        },
+      };
+    },
+  };
+}
+
+/** Verifier results vary by vendor: a boolean `is_valid`, or a status saying the address delivers. */
+function isDeliverable(data: Record<string, unknown>): boolean {
+  if (typeof data.is_valid === 'boolean') return data.is_valid;
+  const raw = data.status ?? data.result;
+  const status = typeof raw === 'string' ? raw.toLowerCase() : '';
+  return status === 'valid' || status === 'deliverable';
+}
+
+function describe(error: ProviderError): string {
+  switch (error.kind) {
+    case 'auth':
+      return `unavailable (${error.message})`;
+    case 'rate_limited':
+      return 'rate limited';
+    case 'retryable':
+      return `down (${error.message})`;
+    case 'non_retryable':
+      return error.message;
+  }
+}
+
+/** `enrichment_field` columns: one field of an enrichment's or waterfall's result, computed in process. */
+export function createFieldProvider(): Provider {
+  return {
+    name: 'enrichment_field',
+    prepare(request: ProviderRequest): PreparedCall {
+      const config = request.column.config;
+      if (config.kind !== 'enrichment_field')
+        return { kind: 'fail', error: { kind: 'non_retryable', message: 'not a field column' } };
+      const source = request.values[config.value.source];
+      const answer =
+        source !== null && typeof source === 'object' && !Array.isArray(source)
+          ? ((source as Record<string, unknown>)[config.value.field] ?? null)
+          : null;
+      return {
+        kind: 'call',
+        limiterKey: 'enrichment_field',
+        execute: () => Promise.resolve({ ok: true, value: { answer } }),
+      };
+    },
+  };
+}
