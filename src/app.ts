@@ -62,7 +62,7 @@ export async function buildApp(
   const store = observeStore(baseStore, events);
   const firstKey = await bootstrapWorkspace(store);
   const secretBox = createSecretBox(config.secretKey ?? loadOrCreateKeyFile(config.dataDir));
-  const catalog = createCatalog([...builtinEnrichments({ mx: systemMxResolver })]);
+  const catalog = createCatalog([...builtinEnrichments({ mx: systemMxResolver }), ...VENDOR_ENRICHMENTS]);
   const credentials: CredentialLookup = async (workspaceId, provider) => {
     const secret = await store.getVendorSecret(workspaceId, provider);
     return secret ? secretBox.decrypt(secret) : config.vendorKeys[provider];

@@ -148,17 +148,21 @@ interface EnrichOptions {
   onlyVerifiedMobile: boolean;
 }
 
-/** The datapoints Prospeo matches on; undefined when they cannot identify anyone. */
-function datapoints(params: Record<string, unknown>): Record<string, string> | undefined {
+/**
+ * The datapoints Prospeo matches on; undefined when they cannot identify anyone. A known work
+ * email identifies the person too (useful to find their mobile, pointless to find their email).
+ */
+function datapoints(params: Record<string, unknown>, useEmail: boolean): Record<string, string> | undefined {
   const firstName = text(params, 'first_name');
   const lastName = text(params, 'last_name');
   const fullName = text(params, 'full_name');
   const linkedinUrl = text(params, 'linkedin_url');
   const website = normalizeDomain(text(params, 'domain'));
   const company = text(params, 'company');
+  const email = useEmail ? text(params, 'email') : undefined;
   const hasName = Boolean((firstName && lastName) || fullName);
-  // Prospeo's minimum: a LinkedIn URL, or a name with a company (its INVALID_DATAPOINTS otherwise).
-  if (!linkedinUrl && !(hasName && (website || company))) return undefined;
+  // Prospeo's minimum: a LinkedIn URL, an email, or a name with a company (INVALID_DATAPOINTS otherwise).
+  if (!linkedinUrl && !email && !(hasName && (website || company))) return undefined;
   const data: Record<string, string> = {};
   if (firstName && lastName) {
     data.first_name = firstName;
@@ -167,6 +171,7 @@ function datapoints(params: Record<string, unknown>): Record<string, string> | u
     data.full_name = fullName;
   }
   if (linkedinUrl) data.linkedin_url = linkedinUrl;
+  if (email) data.email = email;
   if (website) data.company_website = website;
   if (company) data.company_name = company;
   return data;
@@ -180,11 +185,11 @@ async function enrichPerson(
 ): Promise<{ ok: true; value: ProspeoEnrichment | null } | { ok: false; error: ProviderError }> {
   const apiKey = context.apiKey;
   if (!apiKey) return missingKey(PROSPEO);
-  const data = datapoints(params);
+  const data = datapoints(params, options.enrichMobile);
   if (data === undefined) {
     return failure(
       'non_retryable',
-      `${label} needs a linkedin_url, or a name (first_name + last_name, or full_name) with a domain or company`,
+      `${label} needs a linkedin_url${options.enrichMobile ? ', an email' : ''}, or a name (first_name + last_name, or full_name) with a domain or company`,
       apiKey,
     );
   }
@@ -363,7 +368,15 @@ export const PROSPEO_MOBILE_FINDER: EnrichmentDefinition = {
   auth_method: 'api_key',
   price: MOBILE_PRICE_USD,
   pricing: { type: 'per_result', parameter: 'phone' },
-  params: PERSON_PARAMS,
+  params: [
+    ...PERSON_PARAMS,
+    {
+      name: 'email',
+      is_required: false,
+      type_field: 'email',
+      description: "The person's work email, if known.",
+    },
+  ],
   response_fields: [
     { name: 'phone', display_name: 'Mobile (international)', type_field: 'phone' },
     { name: 'phone_national', display_name: 'Mobile (national)', type_field: 'phone' },
