@@ -12,6 +12,7 @@ import { observeStore, TableEvents } from './engine/events.ts';
 import { DEFAULT_RETRY_POLICY } from './engine/retry.ts';
 import { systemClock, type Clock, type Store } from './engine/ports.ts';
 import { createProviderRegistry } from './providers/index.ts';
+import { VENDOR_ENRICHMENTS } from './providers/catalog/vendors/index.ts';
 import { openStore } from './storage/index.ts';
 import { createSecretBox } from './engine/secret-box.ts';
 import {
