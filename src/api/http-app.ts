@@ -6,6 +6,7 @@ import type { SecretBox } from '../engine/secret-box.ts';
 import type { Catalog } from '../providers/index.ts';
 import type { Store } from '../engine/ports.ts';
 import { createDocsApp } from './docs.ts';
+import { createDatabarApp } from './databar/index.ts';
 import { createExtructApp } from './extruct/index.ts';
 import { createErrorHandler } from './shared/errors.ts';
 import { jsonBodies } from './shared/json-body.ts';
@@ -31,9 +32,18 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono {
   app.use('/v1/*', ...jsonBodies(options.maxBodyBytes));
 
   app.route('/', createExtructApp(store, engine, events, logger));
+  app.route(
+    '/',
+    createDatabarApp({ store, engine, catalog: options.catalog, secrets: options.secretBox, logger }),
+  );
   app.route('/', createDocsApp());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'HTTPBearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'APIKeyHeader', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-apikey',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {

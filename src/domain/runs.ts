@@ -39,6 +39,8 @@ export interface Run {
   bypassCache: boolean;
   createdAt: string;
   finishedAt: string | null;
+  /** Cells queued per column, on the answer to planning only (not kept). */
+  requestedByColumn?: Record<string, number>;
 }
 
 /** Existing cell statuses a run of this mode puts back in the queue (cells never computed aside). */

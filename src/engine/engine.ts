@@ -135,6 +135,41 @@ export class Engine {
     return run;
   }
 
+  /**
+   * Launch strategies: rows written to a table queue the cells that should follow them — every
+   * computed cell of new rows when the table's `auto_run` setting is on, and the cells of enrichments
+   * and waterfalls launched `run_on_update`. Mode `new` queues only cells without a current value
+   * (never computed, or made stale by the change), so repeated writes never pile up duplicate work.
+   */
+  async onRowsWritten(
+    workspaceId: string,
+    tableId: string,
+    rowIds: string[],
+    change: 'inserted' | 'updated',
+  ): Promise<void> {
+    if (rowIds.length === 0) return;
+    const { table, columns } = await this.#store.getTable(workspaceId, tableId);
+    if (change === 'inserted' && table.settings.auto_run === true) {
+      await this.startRun(workspaceId, tableId, { mode: 'new', rowIds, columnIds: null });
+      return;
+    }
+    const launched = columns.filter(
+      (column) =>
+        (column.config.kind === 'enrichment' || column.config.kind === 'waterfall') &&
+        column.config.value.launch_strategy === 'run_on_update',
+    );
+    if (launched.length === 0) return;
+    const keys = new Set(launched.map((column) => column.config.key));
+    const columnIds = columns
+      .filter(
+        (column) =>
+          keys.has(column.config.key) ||
+          (column.config.kind === 'enrichment_field' && keys.has(column.config.value.source)),
+      )
+      .map((column) => column.id);
+    await this.startRun(workspaceId, tableId, { mode: 'new', rowIds, columnIds });
+  }
+
   /** New work may be claimable. */
   wake(): void {
     this.#wake.abort();

@@ -94,6 +94,7 @@ export class RunQueries implements RunStore {
         .execute();
 
       const transitions: CellTransition[] = [];
+      const requestedByColumn: Record<string, number> = {};
       let requested = 0;
       const rowChunks = request.rowIds ? chunks([...new Set(request.rowIds)], 500) : [undefined];
       for (const column of scopeColumns) {
@@ -109,6 +110,7 @@ export class RunQueries implements RunStore {
             now,
           });
           requested += queued.count;
+          requestedByColumn[column.id] = (requestedByColumn[column.id] ?? 0) + queued.count;
           transitions.push(...queued.transitions);
         }
       }
@@ -121,7 +123,7 @@ export class RunQueries implements RunStore {
       );
       // An empty scope is a run too: requested 0, done at once.
       await finishRuns(trx, [runId], now.iso);
-      return readRun(trx, runId);
+      return { ...(await readRun(trx, runId)), requestedByColumn };
     });
     this.#statistics.noteWrites('cells', run.numRequestedCells);
     return run;

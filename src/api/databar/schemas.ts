@@ -59,13 +59,10 @@ export const ColumnCreateSchema = z
 export const RowsQuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1),
   per_page: z.coerce.number().int().min(1).max(500).default(100),
-  filter: z
-    .string()
-    .optional()
-    .meta({
-      description:
-        'JSON: {"column": {"equals"|"contains"|"not_equals"|"is_empty"|"is_not_empty": value}}, combined with AND',
-    }),
+  filter: z.string().optional().meta({
+    description:
+      'JSON: {"column": {"equals"|"contains"|"not_equals"|"is_empty"|"is_not_empty": value}}, combined with AND',
+  }),
 });
 
 export const RowsPageSchema = z

@@ -76,13 +76,9 @@ export function registerRowRoutes(app: OpenAPIHono<AuthEnv>, store: Store, engin
     const { table_id: tableId } = c.req.valid('param');
     const body = c.req.valid('json');
     const result = await store.insertRows(c.get('workspace').id, tableId, body.rows);
-    if (body.run)
-      await runRows(
-        engine,
-        c.get('workspace').id,
-        tableId,
-        result.rows.map(({ row }) => row.id),
-      );
+    const written = result.rows.map(({ row }) => row.id);
+    if (body.run) await runRows(engine, c.get('workspace').id, tableId, written);
+    else await engine.onRowsWritten(c.get('workspace').id, tableId, written, 'inserted');
     return c.json(result.rows.map(createRowRenderer(result.columns)), 200);
   });
 
@@ -90,13 +86,9 @@ export function registerRowRoutes(app: OpenAPIHono<AuthEnv>, store: Store, engin
     const { table_id: tableId } = c.req.valid('param');
     const body = c.req.valid('json');
     const result = await store.updateRows(c.get('workspace').id, tableId, body.rows);
-    if (body.run)
-      await runRows(
-        engine,
-        c.get('workspace').id,
-        tableId,
-        result.rows.map(({ row }) => row.id),
-      );
+    const written = result.rows.map(({ row }) => row.id);
+    if (body.run) await runRows(engine, c.get('workspace').id, tableId, written);
+    else await engine.onRowsWritten(c.get('workspace').id, tableId, written, 'updated');
     return c.json(result.rows.map(createRowRenderer(result.columns)), 200);
   });
 

@@ -1,0 +1,44 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Logger } from 'pino';
+import type { Engine } from '../../engine/engine.ts';
+import type { Store } from '../../engine/ports.ts';
+import type { SecretBox } from '../../engine/secret-box.ts';
+import type { Catalog } from '../../providers/index.ts';
+import { apiKeyHeaderAuth, type AuthEnv } from '../shared/auth.ts';
+import { createDialectApp } from '../shared/dialect-app.ts';
+import { registerConnectionRoutes } from './connections.ts';
+import { registerEnrichmentRoutes } from './enrichments.ts';
+import { registerRowRoutes } from './rows.ts';
+import { registerTableRoutes } from './tables.ts';
+
+export interface DatabarDeps {
+  store: Store;
+  engine: Engine;
+  catalog: Catalog;
+  secrets: SecretBox;
+  logger: Logger;
+}
+
+/** The Databar dialect: `x-apikey`, `{"detail": "Not allowed"}` / `{"detail": "Not found"}`, over the same store. */
+export function createDatabarApp(deps: DatabarDeps): OpenAPIHono<AuthEnv> {
+  const app = createDialectApp({ notFound: () => 'Not found' }, deps.logger);
+  const auth = apiKeyHeaderAuth(deps.store);
+  for (const path of [
+    '/v1/user/me',
+    '/v1/table',
+    '/v1/table/*',
+    '/v1/enrichments',
+    '/v1/enrichments/*',
+    '/v1/waterfalls',
+    '/v1/waterfalls/*',
+    '/v1/connections',
+    '/v1/connections/*',
+  ]) {
+    app.use(path, auth);
+  }
+  registerTableRoutes(app, deps.store);
+  registerRowRoutes(app, deps.store, deps.engine);
+  registerEnrichmentRoutes(app, deps.store, deps.engine, deps.catalog);
+  registerConnectionRoutes(app, deps.store, deps.secrets, deps.catalog);
+  return app;
+}
