@@ -71,6 +71,7 @@ export async function buildApp(
   const providers = createProviderRegistry({
     catalog,
     credentials,
+    vendorBaseUrls: config.vendorBaseUrls,
     addressPolicy: { allowPrivate: config.httpAllowPrivate, allowedHosts: config.httpAllowedHosts },
     llm: {
       openai: config.llm.openai,

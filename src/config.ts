@@ -32,6 +32,8 @@ export interface Config {
   secretKey: Buffer | undefined;
   /** Server-wide vendor keys (`HUNTER_API_KEY` → `hunter`), used when a workspace has none of its own. */
   vendorKeys: Record<string, string>;
+  /** Vendor API base URLs by provider (a proxy, a sandbox), instead of each vendor's own. */
+  vendorBaseUrls: Record<string, string>;
 }
 
 /** LLM access: OpenAI-compatible and/or Anthropic, by their conventional variables. Keys never leave this object. */
@@ -204,6 +206,21 @@ const VARIABLES = {
     description:
       'key that encrypts vendor API keys at rest (unset: a key file in the data directory; set it when workers share a Postgres store)',
   },
+  ENRICHBASE_VENDOR_BASE_URLS: {
+    schema: z
+      .string()
+      .transform((value, context) => {
+        try {
+          return z.record(z.string(), z.url()).parse(JSON.parse(value));
+        } catch {
+          context.addIssue({ code: 'custom', message: 'must be a JSON object of provider → URL' });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    example: '{"hunter": "https://hunter-proxy.internal"}',
+    description: 'vendor API base URLs by provider, replacing the vendors’ own (proxies, sandboxes)',
+  },
   ENRICHBASE_HTTP_ALLOW_PRIVATE: {
     schema: z.stringbool().default(false),
     example: 'false',
@@ -299,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       read<string | undefined>(env, 'ENRICHBASE_SECRET_KEY'),
     ),
     vendorKeys: readVendorKeys(env),
+    vendorBaseUrls: read<Record<string, string> | undefined>(env, 'ENRICHBASE_VENDOR_BASE_URLS') ?? {},
     search: {
       searxngUrl: read<string | undefined>(env, 'SEARXNG_URL'),
       braveApiKey: read<string | undefined>(env, 'BRAVE_SEARCH_API_KEY'),

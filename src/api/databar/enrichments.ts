@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { z as zod } from 'zod';
 import { ColumnConfigSchema, type ColumnConfig, type ParamSourceSchema } from '../../domain/columns.ts';
 import { IssueCollector, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { parseRunCondition } from '../../domain/formula.ts';
 import type { Column } from '../../domain/model.ts';
 import type { RunMode } from '../../domain/runs.ts';
 import type { Engine } from '../../engine/engine.ts';
@@ -196,7 +197,7 @@ function resolveRunIf(
   issues: IssueCollector,
 ): string | null {
   if (!runIf) return null;
-  return runIf.replace(/\{\{?\s*([^{}]+?)\s*\}?\}/g, (whole, reference: string) => {
+  const resolved = runIf.replace(/\{\{?\s*([^{}]+?)\s*\}?\}/g, (whole, reference: string) => {
     const column = findColumn(columns, reference);
     if (!column) {
       issues.add(['run_if'], `No column named '${reference}' in this table`);
@@ -204,6 +205,9 @@ function resolveRunIf(
     }
     return `{${column.config.key}}`;
   });
+  const parsed = parseRunCondition(resolved);
+  if (!parsed.ok) issues.add(['run_if'], parsed.message);
+  return resolved;
 }
 
 /** The result column and one column per output field, named to stay unique in the table. */
