@@ -303,7 +303,10 @@ describe.each(STORE_KINDS)('run store on %s', (kind) => {
     await store.planRun(ws, t.tableId, { mode: 'new', rowIds: null, columnIds: [t.shout] });
     const [cell] = await claimAll();
     expect(await store.completeCells([done(cell!, 'first')])).toMatchObject({ applied: 1, discarded: 0 });
-    expect(await store.completeCells([done(cell!, 'late duplicate')])).toMatchObject({ applied: 0, discarded: 1 });
+    expect(await store.completeCells([done(cell!, 'late duplicate')])).toMatchObject({
+      applied: 0,
+      discarded: 1,
+    });
     const row = await store.getRow(ws, t.tableId, t.rowIds[0]!);
     expect(row.rows[0]!.cells.find((c) => c.columnId === t.shout)!.value).toEqual({ answer: 'first' });
   });
@@ -357,7 +360,10 @@ describe.each(STORE_KINDS)('run store on %s', (kind) => {
     const running = await store.claimCells('worker-a', 2, LEASE_MS);
     const cancelled = await store.cancelRun(ws, t.tableId, run.id);
     expect(cancelled).toMatchObject({ status: 'cancelled', counts: { queued: 0, running: 0, cancelled: 6 } });
-    expect(await store.completeCells(running.map((cell) => done(cell)))).toMatchObject({ applied: 0, discarded: 2 });
+    expect(await store.completeCells(running.map((cell) => done(cell)))).toMatchObject({
+      applied: 0,
+      discarded: 2,
+    });
     expect(await claimAll()).toEqual([]);
     const { table } = await store.getTable(ws, t.tableId);
     expect(table.cellCounts).toMatchObject({ cancelled: 6, queued: 0, running: 0 });
@@ -390,7 +396,10 @@ describe.each(STORE_KINDS)('run store on %s', (kind) => {
       );
     expect(await statuses(row0!)).toEqual({ [t.shout]: 'stale', [t.summary]: 'stale' });
     expect(await statuses(row1!)).toEqual({ [t.shout]: 'queued', [t.summary]: 'queued' });
-    expect(await store.completeCells(inFlight.map((cell) => done(cell)))).toMatchObject({ applied: 0, discarded: 2 });
+    expect(await store.completeCells(inFlight.map((cell) => done(cell)))).toMatchObject({
+      applied: 0,
+      discarded: 2,
+    });
     await expectCountersExact(t.tableId);
 
     const fresh = await claimAll();
