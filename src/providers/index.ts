@@ -6,6 +6,7 @@ import { createCatalog, type Catalog } from './catalog/catalog.ts';
 import {
   createEnrichmentProvider,
   createFieldProvider,
+  createFinderProvider,
   createWaterfallProvider,
   type CredentialLookup,
 } from './catalog/enrichment-provider.ts';
@@ -53,6 +54,8 @@ export function createProviderRegistry(config: ProvidersConfig): ProviderRegistr
     enrichment: createEnrichmentProvider(catalogDeps),
     waterfall: createWaterfallProvider(catalogDeps),
     enrichment_field: createFieldProvider(),
+    email_finder: createFinderProvider(catalogDeps, 'email_finder'),
+    phone_finder: createFinderProvider(catalogDeps, 'phone_finder'),
   };
   return { forColumn: (column) => byKind[column.config.kind] };
 }

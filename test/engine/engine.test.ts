@@ -249,7 +249,7 @@ describe.each(STORE_KINDS)('engine on %s', (kind) => {
       ws,
       [
         { key: 'name', name: 'Name' },
-        { kind: 'phone_finder', key: 'phone', name: 'Phone' },
+        { kind: 'company_profile', key: 'profile', name: 'Profile' },
       ],
       [{ name: 'Ada' }],
     );
@@ -259,7 +259,7 @@ describe.each(STORE_KINDS)('engine on %s', (kind) => {
     const [cell] = await tableCells(store, ws, t.tableId);
     expect(cell).toMatchObject({
       status: 'failed',
-      error: { type: 'unsupported_column', message: expect.stringContaining('phone_finder') },
+      error: { type: 'unsupported_column', message: expect.stringContaining('company_profile') },
     });
   });
 

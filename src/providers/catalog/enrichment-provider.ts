@@ -11,7 +11,12 @@ import type {
 } from '../../engine/ports.ts';
 import type { AddressPolicy } from '../http/address-guard.ts';
 import type { Catalog } from './catalog.ts';
-import type { ConnectorContext, ConnectorResult, EnrichmentDefinition } from './types.ts';
+import type {
+  ConnectorContext,
+  ConnectorResult,
+  EnrichmentDefinition,
+  WaterfallDefinition,
+} from './types.ts';
 import type { z } from 'zod';
 
 type ParamSource = z.output<typeof ParamSourceSchema>;
@@ -175,11 +180,6 @@ export function createWaterfallProvider(deps: EnrichmentProviderDeps): Provider 
         Object.values(params).every(isEmptyValue) ? Object.keys(params) : [],
       );
       if (skip) return skip;
-      const steps = config.value.enrichments.map((id) => deps.catalog.enrichment(id));
-      const verifier =
-        config.value.email_verifier === null
-          ? undefined
-          : deps.catalog.enrichment(config.value.email_verifier);
       return {
         kind: 'call',
         limiterKey: `waterfall:${shape.identifier}`,
@@ -190,85 +190,211 @@ export function createWaterfallProvider(deps: EnrichmentProviderDeps): Provider 
           config.value.email_verifier,
           params,
         ]),
-        execute: async ({ signal }): Promise<ProviderResult> => {
-          const trace: WaterfallStep[] = [];
-          let winner: Record<string, unknown> | null = null;
-          for (const [index, definition] of steps.entries()) {
-            const id = config.value.enrichments[index]!;
-            if (!definition) {
-              trace.push({
-                enrichment_id: id,
-                provider: 'unknown',
-                result: null,
-                cost: 0,
-                is_verified: null,
-                error: 'not in the catalog',
-              });
-              continue;
-            }
-            const missing = missingRequired(definition, params);
-            if (missing.length > 0) {
-              trace.push({
-                enrichment_id: id,
-                provider: definition.provider,
-                result: null,
-                cost: 0,
-                is_verified: null,
-                error: `needs ${missing.join(', ')}`,
-              });
-              continue;
-            }
-            const result = await runStep(deps, definition, params, request.workspaceId, signal);
-            if (!result.ok) {
-              trace.push({
-                enrichment_id: id,
-                provider: definition.provider,
-                result: null,
-                cost: 0,
-                is_verified: null,
-                error: describe(result.error),
-              });
-              continue;
-            }
-            const data = result.data;
-            const value = data?.[shape.key_field];
-            const step: WaterfallStep = {
-              enrichment_id: id,
-              provider: definition.provider,
-              result: data,
-              cost: data ? (result.cost ?? definition.price) : 0,
-              is_verified: null,
-            };
-            trace.push(step);
-            if (isEmptyValue(value)) continue;
-            if (verifier && shape.key_field === 'email') {
-              const check = await runStep(deps, verifier, { email: value }, request.workspaceId, signal);
-              step.cost += check.ok && check.data ? (check.cost ?? verifier.price) : 0;
-              step.is_verified = check.ok && check.data ? isDeliverable(check.data) : false;
-              if (!step.is_verified) continue;
-            }
-            winner = data;
-            break;
+        execute: ({ signal }) =>
+          runWaterfall(deps, {
+            shape,
+            stepIds: config.value.enrichments,
+            verifierId: config.value.email_verifier,
+            params,
+            workspaceId: request.workspaceId,
+            signal,
+          }),
+      };
+    },
+  };
+}
+
+interface WaterfallRun {
+  shape: WaterfallDefinition;
+  stepIds: number[];
+  verifierId: number | null;
+  params: Record<string, unknown>;
+  workspaceId: string;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs a waterfall's steps in order: the first valid result (verified, when a verifier is set) wins.
+ * A step that finds nothing costs nothing; a vendor down or out of quota is passed over, with the
+ * reason in the trace. The cost is what the charged steps cost.
+ */
+async function runWaterfall(deps: EnrichmentProviderDeps, run: WaterfallRun): Promise<ProviderResult> {
+  const { shape, params, workspaceId, signal } = run;
+  const verifier = run.verifierId === null ? undefined : deps.catalog.enrichment(run.verifierId);
+  const trace: WaterfallStep[] = [];
+  let winner: Record<string, unknown> | null = null;
+  for (const id of run.stepIds) {
+    const definition = deps.catalog.enrichment(id);
+    if (!definition) {
+      trace.push({
+        enrichment_id: id,
+        provider: 'unknown',
+        result: null,
+        cost: 0,
+        is_verified: null,
+        error: 'not in the catalog',
+      });
+      continue;
+    }
+    const missing = missingRequired(definition, params);
+    if (missing.length > 0) {
+      trace.push({
+        enrichment_id: id,
+        provider: definition.provider,
+        result: null,
+        cost: 0,
+        is_verified: null,
+        error: `needs ${missing.join(', ')}`,
+      });
+      continue;
+    }
+    const result = await runStep(deps, definition, params, workspaceId, signal);
+    if (!result.ok) {
+      trace.push({
+        enrichment_id: id,
+        provider: definition.provider,
+        result: null,
+        cost: 0,
+        is_verified: null,
+        error: describe(result.error),
+      });
+      continue;
+    }
+    const data = result.data;
+    const step: WaterfallStep = {
+      enrichment_id: id,
+      provider: definition.provider,
+      result: data,
+      cost: data ? (result.cost ?? definition.price) : 0,
+      is_verified: null,
+    };
+    trace.push(step);
+    const value = data?.[shape.key_field];
+    if (isEmptyValue(value)) continue;
+    if (verifier && shape.key_field === 'email') {
+      const check = await runStep(deps, verifier, { email: value }, workspaceId, signal);
+      step.cost += check.ok && check.data ? (check.cost ?? verifier.price) : 0;
+      step.is_verified = check.ok && check.data ? isDeliverable(check.data) : false;
+      if (!step.is_verified) continue;
+    }
+    winner = data;
+    break;
+  }
+  const cost = trace.reduce((sum, step) => sum + step.cost, 0);
+  if (!winner && trace.length > 0 && trace.every((step) => step.error !== undefined)) {
+    return {
+      ok: false,
+      error: {
+        kind: 'non_retryable',
+        message: `Every step failed: ${trace.map((step) => `${step.provider}: ${step.error}`).join('; ')}`,
+      },
+      cost,
+    };
+  }
+  const value: CellValue & { steps: WaterfallStep[] } = {
+    answer: winner,
+    steps: trace,
+    explanation: winner
+      ? `Found by ${trace.at(-1)!.provider}`
+      : `No provider found ${shape.key_field === 'email' ? 'an email' : `a ${shape.key_field}`}`,
+  };
+  return { ok: true, value, cost };
+}
+
+/** Conventional row keys a finder column reads its inputs from (Extruct people and company tables). */
+const FINDER_INPUTS: Record<string, string[]> = {
+  full_name: ['full_name', 'name'],
+  first_name: ['first_name'],
+  last_name: ['last_name'],
+  domain: ['domain', 'company_website', 'website', 'company_domain'],
+  company: ['company_name', 'company'],
+  linkedin_url: ['profile_url', 'linkedin_url', 'linkedin'],
+  email: ['email', 'work_email'],
+};
+
+function finderParams(values: Record<string, unknown>): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const [param, keys] of Object.entries(FINDER_INPUTS)) {
+    const key = keys.find((candidate) => !isEmptyValue(values[candidate]));
+    if (key) params[param] = values[key];
+  }
+  if (typeof params.domain === 'string')
+    params.domain = params.domain
+      .replace(/^https?:\/\//i, '')
+      .replace(/^www\./i, '')
+      .replace(/\/.*$/, '');
+  if (!params.first_name && typeof params.full_name === 'string') {
+    const words = params.full_name.trim().split(/\s+/);
+    if (words.length > 1) {
+      params.first_name = words[0];
+      params.last_name = words.at(-1);
+    }
+  }
+  return params;
+}
+
+/**
+ * Extruct's `email_finder` and `phone_finder` columns: the default waterfall over the vendors this
+ * workspace has keys for, reading the person from the row's conventional keys (full_name, profile_url,
+ * company_website …). With no vendor configured, the cell fails at once saying how to add one.
+ */
+export function createFinderProvider(
+  deps: EnrichmentProviderDeps,
+  kind: 'email_finder' | 'phone_finder',
+): Provider {
+  return {
+    name: kind,
+    prepare(request: ProviderRequest): PreparedCall {
+      const shape = deps.catalog.waterfall(kind);
+      if (!shape)
+        return {
+          kind: 'fail',
+          error: { kind: 'non_retryable', message: `No ${kind} waterfall in this server's catalog` },
+        };
+      const params = finderParams(request.values);
+      const hasPerson = Boolean(params.linkedin_url || (params.full_name ?? params.first_name));
+      if (!hasPerson) {
+        return {
+          kind: 'skip',
+          reason: 'missing_input',
+          message: 'The row has no person to look up (full_name or profile_url)',
+        };
+      }
+      return {
+        kind: 'call',
+        limiterKey: `waterfall:${kind}`,
+        cacheKey: JSON.stringify(['finder', kind, params]),
+        execute: async ({ signal }) => {
+          const configured: number[] = [];
+          for (const id of shape.available_enrichments) {
+            const definition = deps.catalog.enrichment(id);
+            if (definition && (await deps.credentials(request.workspaceId, definition.provider)))
+              configured.push(id);
           }
-          const cost = trace.reduce((sum, step) => sum + step.cost, 0);
-          if (!winner && trace.length > 0 && trace.every((step) => step.error !== undefined)) {
+          if (configured.length === 0) {
+            const providers = [
+              ...new Set(
+                shape.available_enrichments
+                  .map((id) => deps.catalog.enrichment(id)?.provider)
+                  .filter(Boolean),
+              ),
+            ];
             return {
               ok: false,
               error: {
                 kind: 'non_retryable',
-                message: `Every step failed: ${trace.map((step) => `${step.provider}: ${step.error}`).join('; ')}`,
+                message: `No ${kind.replace('_', ' ')} vendor is configured: add a key with PUT /v1/connections/<provider> (one of ${providers.join(', ')}) or set e.g. ${String(providers[0]).toUpperCase()}_API_KEY`,
               },
-              cost,
             };
           }
-          const value: CellValue & { steps: WaterfallStep[] } = {
-            answer: winner,
-            steps: trace,
-            explanation: winner
-              ? `Found by ${trace.at(-1)!.provider}`
-              : `No provider found ${shape.key_field === 'email' ? 'an email' : `a ${shape.key_field}`}`,
-          };
-          return { ok: true, value, cost };
+          return runWaterfall(deps, {
+            shape,
+            stepIds: configured,
+            verifierId: null,
+            params,
+            workspaceId: request.workspaceId,
+            signal,
+          });
         },
       };
     },
