@@ -194,6 +194,10 @@ describe.each(STORE_KINDS)('agent columns on %s', (kind) => {
           agent_type: 'research_pro',
           output_format: 'date',
         }),
+        agent('founded_deep', 'When was {company} founded? [fmt:date]', {
+          agent_type: 'research_reasoning',
+          output_format: 'date',
+        }),
         {
           kind: 'criterion_grade',
           key: 'fit',
@@ -207,7 +211,7 @@ describe.each(STORE_KINDS)('agent columns on %s', (kind) => {
     await run.startRun(ws, t.tableId, { mode: 'new', rowIds: null, columnIds: null });
     await run.drain();
     const page = await store.getTableData(ws, t.tableId, { offset: 0, limit: 1 });
-    for (const key of ['founded', 'founded_pro', 'fit']) {
+    for (const key of ['founded', 'founded_pro', 'founded_deep', 'fit']) {
       const cell = page.rows[0]!.cells.find((candidate) => candidate.columnId === t.columnId[key])!;
       expect(cell.status, key).toBe('done');
       // The model cited pages 1 and 7; only page 1 exists (the fetched About page).
