@@ -94,6 +94,7 @@ export class Engine {
   #flushTimer: Promise<void> | undefined;
   #wake: AbortController = new AbortController();
   #stopping: AbortController = new AbortController();
+  #queueDrained = false;
   #loops: Promise<void>[] = [];
   /** Provider calls made (cache hits and shared single-flight calls excluded), for tests and benchmarks. */
   providerCalls = 0;
@@ -170,8 +171,9 @@ export class Engine {
     await this.startRun(workspaceId, tableId, { mode: 'new', rowIds, columnIds });
   }
 
-  /** New work may be claimable. */
+  /** New work may be claimable (a run planned, results recorded, leases swept). */
   wake(): void {
+    this.#queueDrained = false;
     this.#wake.abort();
   }
 
@@ -244,13 +246,15 @@ export class Engine {
       } catch (error) {
         this.#logger.error({ err: error }, 'claim failed');
       }
-      if (claimed > 0 && this.#inFlight.size < this.#options.maxInFlight) continue;
+      const busy = this.#inFlight.size > 0;
+      if (claimed > 0 && !busy) continue;
       const wake = this.#wake;
       if (wake.signal.aborted) {
         this.#wake = new AbortController();
         continue;
       }
-      const due = await this.#store.nextDueAt().catch(() => undefined);
+      // With cells in flight, their completion wakes the loop; idle, the next due retry does.
+      const due = busy ? undefined : await this.#store.nextDueAt().catch(() => undefined);
       const idleMs = Math.min(
         this.#options.pollIntervalMs,
         due === undefined ? Infinity : Math.max(1, due - this.#clock.now()),
@@ -294,8 +298,13 @@ export class Engine {
    */
   async #claim(): Promise<number> {
     const room = Math.min(this.#options.claimBatch, this.#options.maxInFlight - this.#inFlight.size);
-    if (room <= 0 || this.#stopping.signal.aborted) return 0;
+    // Small claims cost a transaction each for little work: wait for room unless idle.
+    const worthClaiming =
+      this.#inFlight.size === 0 || room >= Math.min(this.#options.claimBatch, this.#options.maxInFlight / 2);
+    if (room <= 0 || !worthClaiming || this.#stopping.signal.aborted) return 0;
     const cells = await this.#store.claimCells(this.workerId, room, this.#options.leaseMs);
+    // Fewer than asked: the queue is empty for now; finishing cells alone will not refill it.
+    if (cells.length < room) this.#queueDrained = true;
     const calls: { entry: InFlight; call: PlannedCall }[] = [];
     for (const cell of cells) {
       const entry: InFlight = { cell, abort: new AbortController() };
@@ -350,7 +359,9 @@ export class Engine {
       if (!entry.abort.signal.aborted) this.#push({ ...refOf(entry.cell), outcome });
     }
     for (const waiter of this.#settledWaiters.splice(0)) waiter();
-    this.wake();
+    // Claim again once half the room is free, not after every cell: a claim is a transaction, and
+    // one per finished cell would starve the result flushes of the database.
+    if (this.#inFlight.size <= this.#options.maxInFlight / 2 && !this.#queueDrained) this.#wake.abort();
   }
 
   #push(result: CellResult): void {
