@@ -11,7 +11,7 @@ import { Engine, type EngineOptions } from './engine/engine.ts';
 import { observeStore, TableEvents } from './engine/events.ts';
 import { DEFAULT_RETRY_POLICY } from './engine/retry.ts';
 import { systemClock, type Clock, type Store } from './engine/ports.ts';
-import { createProviderRegistry } from './providers/index.ts';
+import { createProviders } from './providers/index.ts';
 import { VENDOR_ENRICHMENTS } from './providers/catalog/vendors/index.ts';
 import { openStore } from './storage/index.ts';
 import { createSecretBox } from './engine/secret-box.ts';
@@ -63,13 +63,13 @@ export async function buildApp(
   const store = observeStore(baseStore, events);
   const firstKey = await bootstrapWorkspace(store);
   const secretBox = createSecretBox(config.secretKey ?? loadOrCreateKeyFile(config.dataDir));
-  const catalog = createCatalog([...builtinEnrichments({ mx: systemMxResolver }), ...VENDOR_ENRICHMENTS]);
+
   const credentials: CredentialLookup = async (workspaceId, provider) => {
     const secret = await store.getVendorSecret(workspaceId, provider);
     return secret ? secretBox.decrypt(secret) : config.vendorKeys[provider];
   };
-  const providers = createProviderRegistry({
-    catalog,
+  const { registry: providers, catalog } = createProviders({
+    enrichments: [...builtinEnrichments({ mx: systemMxResolver }), ...VENDOR_ENRICHMENTS],
     credentials,
     vendorBaseUrls: config.vendorBaseUrls,
     addressPolicy: { allowPrivate: config.httpAllowPrivate, allowedHosts: config.httpAllowedHosts },

@@ -1,6 +1,7 @@
 import type { Column } from '../domain/model.ts';
 import type { Provider, ProviderRegistry } from '../engine/ports.ts';
 import { createAgentProvider } from './agent/agent-provider.ts';
+import { aiEnrichments } from './catalog/ai-enrichments.ts';
 import { builtinEnrichments, systemMxResolver } from './catalog/builtins.ts';
 import { createCatalog, type Catalog } from './catalog/catalog.ts';
 import {
@@ -13,6 +14,7 @@ import {
 import { createFormulaProvider } from './formula/formula-provider.ts';
 import type { AddressPolicy } from './http/address-guard.ts';
 import { createHttpProvider } from './http/http-provider.ts';
+import type { EnrichmentDefinition } from './catalog/types.ts';
 import { createModelResolver, type LlmSettings } from './llm/models.ts';
 import { createBraveClient, createSearxngClient, type SearchClient } from './search/search.ts';
 
@@ -29,6 +31,17 @@ export interface ProvidersConfig {
 
 /** The providers available on this server, by column kind. */
 export function createProviderRegistry(config: ProvidersConfig): ProviderRegistry {
+  return createProviders(config).registry;
+}
+
+/**
+ * The providers and the enrichment catalog they serve. The catalog is the given enrichments (default:
+ * the built-ins) plus the LLM and web-research entries, which run on this server's agent provider.
+ */
+export function createProviders(config: ProvidersConfig & { enrichments?: EnrichmentDefinition[] }): {
+  registry: ProviderRegistry;
+  catalog: Catalog;
+} {
   const llm = config.llm ?? { models: {} };
   const agent = createAgentProvider({
     resolveModel: createModelResolver(llm),
@@ -40,8 +53,14 @@ export function createProviderRegistry(config: ProvidersConfig): ProviderRegistr
       tokensPerMinute: llm.tokensPerMinute,
     },
   });
+  const catalog =
+    config.catalog ??
+    createCatalog([
+      ...(config.enrichments ?? builtinEnrichments({ mx: systemMxResolver })),
+      ...aiEnrichments(agent),
+    ]);
   const catalogDeps = {
-    catalog: config.catalog ?? createCatalog(builtinEnrichments({ mx: systemMxResolver })),
+    catalog,
     credentials: config.credentials ?? (() => Promise.resolve(undefined)),
     addressPolicy: config.addressPolicy,
     baseUrls: config.vendorBaseUrls,
@@ -57,7 +76,7 @@ export function createProviderRegistry(config: ProvidersConfig): ProviderRegistr
     email_finder: createFinderProvider(catalogDeps, 'email_finder'),
     phone_finder: createFinderProvider(catalogDeps, 'phone_finder'),
   };
-  return { forColumn: (column) => byKind[column.config.kind] };
+  return { registry: { forColumn: (column) => byKind[column.config.kind] }, catalog };
 }
 
 function createSearchClient(config: ProvidersConfig): SearchClient | undefined {

@@ -350,6 +350,27 @@ describe.each(STORE_KINDS)('Databar dialect on %s', (kind) => {
     });
   });
 
+  it('offers LLM enrichments in the catalog, failing clearly when no LLM is configured', async () => {
+    const catalog = (await db('GET', '/v1/enrichments/')).body;
+    expect(catalog.filter((item: any) => item.category.includes('ai')).map((item: any) => item.name)).toEqual(
+      ['AI prompt', 'AI web research'],
+    );
+    const t = await table(['Company']);
+    await db('POST', `/v1/table/${t.identifier}/rows`, { body: { rows: [{ fields: { Company: 'Acme' } }] } });
+    const added = await db('POST', `/v1/table/${t.identifier}/add-enrichment`, {
+      body: { enrichment: 20, mapping: { prompt: { type: 'simple', value: 'What does {company} sell?' } } },
+    });
+    expect(added.status).toBe(200);
+    await db('POST', `/v1/table/${t.identifier}/run-enrichment/${added.body.id}`);
+    await api().engine.drain();
+    const data = await api().request('GET', `/v1/tables/${t.identifier}/data`);
+    const key = data.body.columns.find((column: any) => column.config.kind === 'enrichment').config.key;
+    expect(data.body.rows[0].data[key]).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringContaining('OPENAI_API_KEY') },
+    });
+  });
+
   it('adds an enrichment with its result columns, validating the mapping and the run condition', async () => {
     const t = await table(['Email']);
     const bad = await db('POST', `/v1/table/${t.identifier}/add-enrichment`, {

@@ -128,7 +128,9 @@ export function createEnrichmentProvider(deps: EnrichmentProviderDeps): Provider
         };
       }
       const params = resolveParams(config.value.mapping, request.values);
-      if (definition.slug === 'formula') params.row = request.values;
+      // Formulas and AI prompts read the whole row (their `{column}` references), not only mapped params.
+      if (definition.slug === 'formula' || definition.provider === 'llm') params.row = request.values;
+      if (definition.provider === 'llm') params.workspace = request.workspaceId;
       const skip = gate(config.value.run_if, request.values, missingRequired(definition, params));
       if (skip) return skip;
       return {
