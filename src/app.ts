@@ -15,12 +15,7 @@ import { createProviders } from './providers/index.ts';
 import { VENDOR_ENRICHMENTS } from './providers/catalog/vendors/index.ts';
 import { openStore } from './storage/index.ts';
 import { createSecretBox } from './engine/secret-box.ts';
-import {
-  builtinEnrichments,
-  createCatalog,
-  systemMxResolver,
-  type CredentialLookup,
-} from './providers/index.ts';
+import { builtinEnrichments, systemMxResolver, type CredentialLookup } from './providers/index.ts';
 
 export const VERSION = '0.1.0';
 

@@ -49,14 +49,18 @@ export function aiEnrichments(agent: Provider): EnrichmentDefinition[] {
           kind: 'agent',
           key: 'answer',
           name,
-          value: { agent_type: agentType, prompt: String(params.prompt), output_format: 'text' },
+          value: {
+            agent_type: agentType,
+            prompt: typeof params.prompt === 'string' ? params.prompt : JSON.stringify(params.prompt),
+            output_format: 'text',
+          },
         }),
       };
       const prepared = agent.prepare({
         column,
         tableKind: 'generic',
         values: row,
-        workspaceId: String(params.workspace ?? ''),
+        workspaceId: typeof params.workspace === 'string' ? params.workspace : '',
       });
       if (prepared.kind === 'skip') return { ok: true, data: null };
       if (prepared.kind === 'fail') return { ok: false, error: prepared.error };
