@@ -1,5 +1,7 @@
 // Lint: typescript-eslint (type-aware: an engine must never drop a promise), import boundaries
 // that keep STYLE.md's one direction of imports, and no import cycles.
+import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
@@ -35,6 +37,18 @@ const ZONES = [
   {
     target: './src/sdk',
     from: ['./src/storage', './src/engine', './src/providers', './src/cli', './src/app.ts'],
+  },
+  // The browser UI speaks HTTP only: it may take wire types from the API schemas, nothing else.
+  {
+    target: './web/src',
+    from: [
+      './src/storage',
+      './src/engine',
+      './src/providers',
+      './src/cli',
+      './src/app.ts',
+      './src/config.ts',
+    ],
   },
 ];
 
@@ -81,6 +95,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    // The browser UI: typed with web/tsconfig.json (DOM libs), found by the project service.
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
     },
   },
   {
