@@ -29,7 +29,7 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono {
   const app = new OpenAPIHono();
   app.onError(createErrorHandler({ notFound: () => 'Not Found' }, logger));
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
-  app.use('/v1/*', ...jsonBodies(options.maxBodyBytes));
+  app.use('/v1/*', ...jsonBodies(options.maxBodyBytes, /^\/v1\/tables\/[^/]+\/import$/));
 
   app.route('/', createExtructApp(store, engine, events, logger));
   app.route(

@@ -3,6 +3,7 @@ import { buildApp, startApp, VERSION } from '../app.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { issueApiKey } from '../engine/api-keys.ts';
 import { openStore } from '../storage/index.ts';
+import { registerCsvCommands } from './csv-commands.ts';
 
 function configOrExit(): Config {
   try {
@@ -138,6 +139,8 @@ keys
     });
     process.stdout.write(`revoked ${keyId}\n`);
   });
+
+registerCsvCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`enrichbase: ${error instanceof Error ? error.message : String(error)}\n`);

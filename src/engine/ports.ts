@@ -236,11 +236,14 @@ export interface Store extends RunStore, EnrichmentStore {
   /** Deletes the rows of this table among `rowIds`; returns the ids actually deleted. */
   deleteRows(workspaceId: string, tableId: string, rowIds: string[]): Promise<string[]>;
   getRow(workspaceId: string, tableId: string, rowId: string): Promise<RowsResult>;
-  /** One page of rows in table order, with the table header. */
+  /**
+   * One page of rows in table order, with the table header. `afterRowId` pages by key instead of offset
+   * (what a full export needs: every page costs the same).
+   */
   getTableData(
     workspaceId: string,
     tableId: string,
-    page: { offset: number; limit: number },
+    page: { offset: number; limit: number; afterRowId?: string },
   ): Promise<TableData>;
 }
 

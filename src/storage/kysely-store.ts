@@ -575,17 +575,12 @@ export class KyselyStore implements Store {
   async getTableData(
     workspaceId: string,
     tableId: string,
-    page: { offset: number; limit: number },
+    page: { offset: number; limit: number; afterRowId?: string },
   ): Promise<TableData> {
     const detail = await this.#readDetail(this.#db, workspaceId, tableId);
-    const records = await this.#db
-      .selectFrom('rows')
-      .selectAll()
-      .where('table_id', '=', tableId)
-      .orderBy('id')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute();
+    let query = this.#db.selectFrom('rows').selectAll().where('table_id', '=', tableId);
+    if (page.afterRowId !== undefined) query = query.where('id', '>', page.afterRowId);
+    const records = await query.orderBy('id').limit(page.limit).offset(page.offset).execute();
     const rows = records.map(toRow);
     const cells = await this.#cellsByRow(
       this.#db,

@@ -10,7 +10,8 @@ import type { Store } from '../../engine/ports.ts';
 import type { Catalog, EnrichmentDefinition, WaterfallDefinition } from '../../providers/index.ts';
 import type { AuthEnv } from '../shared/auth.ts';
 import { DATABAR, ERRORS, json, jsonBody, TableParamsSchema, tableIdOf } from './common.ts';
-import { findColumn, keyFor, uniqueName } from './present.ts';
+import { keyFor, uniqueName } from '../../domain/column-names.ts';
+import { findColumn } from './present.ts';
 import {
   AddedEnrichmentSchema,
   AddedWaterfallSchema,

@@ -1,5 +1,5 @@
 import type { z } from '@hono/zod-openapi';
-import { COLUMN_KEY_PATTERN, type ColumnConfig } from '../../domain/columns.ts';
+import type { ColumnConfig } from '../../domain/columns.ts';
 import type { Column, RowWithCells, Table } from '../../domain/model.ts';
 import type { ColumnSchema, TableSchema } from './schemas.ts';
 
@@ -71,28 +71,4 @@ export function findColumn(columns: Column[], reference: string): Column | undef
     columns.find((column) => column.config.key === reference) ??
     columns.find((column) => column.id === reference)
   );
-}
-
-/** A snake_case key for a display name, unique among `taken`. */
-export function keyFor(name: string, taken: Set<string>): string {
-  let base = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .slice(0, 56);
-  if (!COLUMN_KEY_PATTERN.test(base)) base = `col_${base}`.replace(/_+$/, '') || 'col';
-  let key = base;
-  for (let n = 2; taken.has(key); n += 1) key = `${base}_${n}`;
-  taken.add(key);
-  return key;
-}
-
-/** A display name unique among `taken` ("Email", "Email (2)"). */
-export function uniqueName(name: string, taken: Set<string>): string {
-  let candidate = name;
-  for (let n = 2; taken.has(candidate); n += 1) candidate = `${name} (${n})`;
-  taken.add(candidate);
-  return candidate;
 }

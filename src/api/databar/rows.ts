@@ -7,7 +7,8 @@ import type { RowFilter, RowFilterOperator, Store } from '../../engine/ports.ts'
 import type { AuthEnv } from '../shared/auth.ts';
 import { ApiError, validationFailed } from '../shared/errors.ts';
 import { DATABAR, ERRORS, json, jsonBody, TableParamsSchema, tableIdOf } from './common.ts';
-import { findColumn, keyFor, rowData } from './present.ts';
+import { keyFor } from '../../domain/column-names.ts';
+import { findColumn, rowData } from './present.ts';
 import {
   DetailSchema,
   RowsDeletedSchema,

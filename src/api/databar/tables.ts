@@ -4,7 +4,8 @@ import type { Store } from '../../engine/ports.ts';
 import type { AuthEnv } from '../shared/auth.ts';
 import { UNMETERED_CREDITS } from '../extruct/user.ts';
 import { DATABAR, ERRORS, json, jsonBody, TableParamsSchema, tableIdOf } from './common.ts';
-import { columnOutput, keyFor, tableOutput, uniqueName } from './present.ts';
+import { keyFor, uniqueName } from '../../domain/column-names.ts';
+import { columnOutput, tableOutput } from './present.ts';
 import {
   ColumnCreateSchema,
   ColumnSchema,

@@ -7,6 +7,7 @@ import type { Store } from '../../engine/ports.ts';
 import { bearerAuth, type AuthEnv } from '../shared/auth.ts';
 import { createDialectApp } from '../shared/dialect-app.ts';
 import { registerColumnRoutes } from './columns.ts';
+import { registerCsvRoutes } from './csv.ts';
 import { registerEventRoutes } from './events.ts';
 import { json } from './responses.ts';
 import { registerRowRoutes } from './rows.ts';
@@ -54,5 +55,6 @@ export function createExtructApp(
   registerColumnRoutes(app, store);
   registerRunRoutes(app, store, engine);
   registerEventRoutes(app, store, events);
+  registerCsvRoutes(app, store, engine);
   return app;
 }

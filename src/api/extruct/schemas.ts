@@ -300,3 +300,59 @@ export const RunListOutputSchema = z
 export const RunIdParamsSchema = TableIdParamsSchema.extend({
   run_id: UuidSchema.meta({ param: { name: 'run_id', in: 'path' }, description: 'Run ID.' }),
 });
+
+// ── CSV import and export (ext) ─────────────────────────────────────────────────────────────
+
+const queryFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((flag) => flag === 'true' || flag === '1');
+
+export const CsvImportQuerySchema = z.object({
+  create_columns: queryFlag(true).meta({
+    description:
+      'Headers that match no column (by key, then name) become new input columns; false ignores them.',
+  }),
+  run: queryFlag(false).meta({ description: "After the import, run the table's new cells (mode `new`)." }),
+});
+
+export const CsvImportOutputSchema = z
+  .object({
+    imported: z.number().int().meta({ description: 'Rows added.' }),
+    headers: z.array(
+      z.object({
+        header: z.string(),
+        key: z.string().nullable().meta({ description: 'The column this header fills; null when ignored.' }),
+        created: z.boolean(),
+        ignored: z.string().nullable().meta({ description: 'Why the header was ignored.' }),
+      }),
+    ),
+    errors: z
+      .array(z.object({ line: z.number().int(), message: z.string() }))
+      .meta({ description: 'Lines skipped, with their line number in the file (the first 100).' }),
+    error_count: z.number().int(),
+    run_id: z.string().nullable(),
+  })
+  .meta({ id: 'CsvImportOutput' });
+
+export const CsvExportQuerySchema = z.object({
+  columns: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((value) =>
+      value === undefined ? undefined : [value].flat().flatMap((item) => item.split(',')),
+    )
+    .meta({ description: 'Column keys to export (repeat or comma-separate); default every column.' }),
+  header: z.enum(['name', 'key']).default('name'),
+  include: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((value) => (value === undefined ? [] : [value].flat().flatMap((item) => item.split(','))))
+    .pipe(z.array(z.enum(['row_id', 'status', 'explanation', 'sources', 'error'])))
+    .meta({
+      description:
+        'Extra fields: `row_id` first, and per computed column `Name (status)`, `(explanation)`, `(sources)`, `(error)`.',
+    }),
+  bom: queryFlag(true).meta({ description: 'Start with a UTF-8 byte order mark (spreadsheets need it).' }),
+});

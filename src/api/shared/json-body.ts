@@ -9,9 +9,10 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * Makes every JSON body safe for the validators behind it: too large → 413, not JSON → 415,
  * malformed → 422 `json_invalid` (as FastAPI words it), empty → `null` (so a required body reports
  * "Field required" and an optional one takes its defaults). Never a 500, never a stack trace.
+ * Paths matching `streamed` take other bodies (a CSV upload) and read them as a stream, unlimited.
  */
-export function jsonBodies(maxBytes: number): MiddlewareHandler[] {
-  const limit = bodyLimit({
+export function jsonBodies(maxBytes: number, streamed?: RegExp): MiddlewareHandler[] {
+  const limited = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
       throw new ApiError(
@@ -20,8 +21,9 @@ export function jsonBodies(maxBytes: number): MiddlewareHandler[] {
       );
     },
   });
+  const limit: MiddlewareHandler = (c, next) => (streamed?.test(c.req.path) ? next() : limited(c, next));
   const parse: MiddlewareHandler = async (c, next) => {
-    if (!BODY_METHODS.has(c.req.method)) return next();
+    if (!BODY_METHODS.has(c.req.method) || streamed?.test(c.req.path)) return next();
     const contentType = c.req.header('content-type');
     const mediaType = contentType?.split(';')[0]?.trim() ?? '';
     const text = await c.req.text();
