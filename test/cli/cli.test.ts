@@ -42,7 +42,8 @@ function serve(): Promise<{ output: string; url: string; stop: () => Promise<num
   });
 }
 
-describe('the enrichbase command', () => {
+// Each command is a process of its own (tsx compiles the sources at start): slow on a loaded machine.
+describe('the enrichbase command', { timeout: 120_000 }, () => {
   it('serves on a fresh data directory, prints where the data lives and the first key once, and stops on SIGTERM', async () => {
     const first = await serve();
     expect(first.output).toContain(path.join(dataDir, 'enrichbase.sqlite'));
