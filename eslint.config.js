@@ -17,27 +17,50 @@ const ZONES = [
       './src/api',
       './src/cli',
       './src/sdk',
+      './src/mcp',
       './src/app.ts',
       './src/config.ts',
     ],
   },
   {
     target: './src/engine',
-    from: ['./src/storage', './src/providers', './src/api', './src/cli', './src/sdk', './src/app.ts'],
+    from: [
+      './src/storage',
+      './src/providers',
+      './src/api',
+      './src/cli',
+      './src/sdk',
+      './src/mcp',
+      './src/app.ts',
+    ],
   },
   {
     target: './src/storage',
-    from: ['./src/providers', './src/api', './src/cli', './src/sdk', './src/app.ts'],
+    from: ['./src/providers', './src/api', './src/cli', './src/sdk', './src/mcp', './src/app.ts'],
   },
   {
     target: './src/providers',
-    from: ['./src/storage', './src/api', './src/cli', './src/sdk', './src/app.ts'],
+    from: ['./src/storage', './src/api', './src/cli', './src/sdk', './src/mcp', './src/app.ts'],
   },
   { target: './src/api', from: ['./src/cli', './src/sdk', './src/storage'] },
   {
     target: './src/sdk',
-    from: ['./src/storage', './src/engine', './src/providers', './src/cli', './src/app.ts'],
+    from: ['./src/storage', './src/engine', './src/providers', './src/cli', './src/mcp', './src/app.ts'],
   },
+  // MCP sits beside api and cli: it speaks to Enrichbase only through the SDK, taking tool input
+  // schemas from the API's wire schemas. api mounts it at /mcp, cli serves it on stdio.
+  {
+    target: './src/mcp',
+    from: [
+      './src/storage',
+      './src/engine',
+      './src/providers',
+      './src/cli',
+      './src/app.ts',
+      './src/config.ts',
+    ],
+  },
+  { target: './src/mcp', from: './src/api', except: ['./extruct/schemas.ts'] },
   // The browser UI speaks HTTP only: it may take wire types from the API schemas, nothing else.
   {
     target: './web/src',
@@ -46,6 +69,7 @@ const ZONES = [
       './src/engine',
       './src/providers',
       './src/cli',
+      './src/mcp',
       './src/app.ts',
       './src/config.ts',
     ],

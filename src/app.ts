@@ -5,6 +5,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { pino, type Logger } from 'pino';
 import { createHttpApp } from './api/http-app.ts';
+import { VERSION as PACKAGE_VERSION } from './version.ts';
 import type { Config } from './config.ts';
 import { bootstrapWorkspace, type IssuedKey } from './engine/api-keys.ts';
 import { Engine, type EngineOptions } from './engine/engine.ts';
@@ -15,9 +16,11 @@ import { createProviders } from './providers/index.ts';
 import { VENDOR_ENRICHMENTS } from './providers/catalog/vendors/index.ts';
 import { openStore } from './storage/index.ts';
 import { createSecretBox } from './engine/secret-box.ts';
+import { WebhookDeliverer, type WebhookDelivererOptions } from './engine/webhooks.ts';
+import { createWebhookTransport } from './providers/http/webhook-transport.ts';
 import { builtinEnrichments, systemMxResolver, type CredentialLookup } from './providers/index.ts';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.ts';
 
 export interface AppParts {
   store: Store;
@@ -25,6 +28,8 @@ export interface AppParts {
   events: TableEvents;
   http: OpenAPIHono;
   logger: Logger;
+  /** Sends webhook deliveries from the outbox; started with the engine (`ENRICHBASE_WORKER`). */
+  webhooks: WebhookDeliverer;
   /** The default workspace's first key, when this start created it. Shown once. */
   firstKey: IssuedKey | undefined;
 }
@@ -43,7 +48,13 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 /** The composition root: config → store → HTTP app. Nothing listens yet. */
 export async function buildApp(
   config: Config,
-  options: { logger?: Logger; clock?: Clock; store?: Store; engine?: EngineOptions } = {},
+  options: {
+    logger?: Logger;
+    clock?: Clock;
+    store?: Store;
+    engine?: EngineOptions;
+    webhooks?: WebhookDelivererOptions;
+  } = {},
 ): Promise<AppParts> {
   const logger = options.logger ?? createLogger(config);
   const events = new TableEvents();
@@ -59,6 +70,7 @@ export async function buildApp(
   const firstKey = await bootstrapWorkspace(store);
   const secretBox = createSecretBox(config.secretKey ?? loadOrCreateKeyFile(config.dataDir));
 
+  const addressPolicy = { allowPrivate: config.httpAllowPrivate, allowedHosts: config.httpAllowedHosts };
   const credentials: CredentialLookup = async (workspaceId, provider) => {
     const secret = await store.getVendorSecret(workspaceId, provider);
     return secret ? secretBox.decrypt(secret) : config.vendorKeys[provider];
@@ -67,7 +79,7 @@ export async function buildApp(
     enrichments: [...builtinEnrichments({ mx: systemMxResolver }), ...VENDOR_ENRICHMENTS],
     credentials,
     vendorBaseUrls: config.vendorBaseUrls,
-    addressPolicy: { allowPrivate: config.httpAllowPrivate, allowedHosts: config.httpAllowedHosts },
+    addressPolicy,
     llm: {
       openai: config.llm.openai,
       anthropic: config.llm.anthropic,
@@ -90,6 +102,15 @@ export async function buildApp(
       ...options.engine,
     },
   });
+  const webhooks = new WebhookDeliverer({
+    store,
+    // Webhook targets pass the same address guard as http columns.
+    transport: createWebhookTransport(addressPolicy),
+    secrets: secretBox,
+    clock: options.clock ?? systemClock,
+    logger,
+    options: options.webhooks,
+  });
   const http = createHttpApp({
     store,
     engine,
@@ -98,9 +119,11 @@ export async function buildApp(
     secretBox,
     logger,
     maxBodyBytes: config.maxBodyBytes,
-    version: VERSION,
+    version: PACKAGE_VERSION,
+    addressPolicy,
+    wakeWebhooks: () => webhooks.wake(),
   });
-  return { store, engine, events, http, logger, firstKey };
+  return { store, engine, events, http, logger, webhooks, firstKey };
 }
 
 export interface RunningApp extends AppParts {
@@ -114,7 +137,10 @@ export async function startApp(
   options: { logger?: Logger; clock?: Clock; engine?: EngineOptions } = {},
 ): Promise<RunningApp> {
   const parts = await buildApp(config, options);
-  if (config.runWorker) parts.engine.start();
+  if (config.runWorker) {
+    parts.engine.start();
+    parts.webhooks.start();
+  }
   const server = await new Promise<ServerType>((resolve, reject) => {
     const instance = serve({ fetch: parts.http.fetch, port: config.port, hostname: config.host }, () =>
       resolve(instance),
@@ -132,6 +158,7 @@ export async function startApp(
       (stopped ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await parts.engine.stop();
+        await parts.webhooks.stop();
         await parts.store.close();
       })()),
   };

@@ -4,10 +4,12 @@ import type { Engine } from '../engine/engine.ts';
 import type { TableEvents } from '../engine/events.ts';
 import type { SecretBox } from '../engine/secret-box.ts';
 import type { Catalog } from '../providers/index.ts';
+import { STRICT_POLICY, type AddressPolicy } from '../providers/http/address-guard.ts';
 import type { Store } from '../engine/ports.ts';
 import { createDocsApp } from './docs.ts';
 import { createDatabarApp } from './databar/index.ts';
 import { createExtructApp } from './extruct/index.ts';
+import { createMcpApp } from './mcp.ts';
 import { createErrorHandler } from './shared/errors.ts';
 import { jsonBodies } from './shared/json-body.ts';
 import { createUiApp } from './ui.ts';
@@ -21,6 +23,10 @@ export interface HttpAppOptions {
   logger: Logger;
   maxBodyBytes: number;
   version: string;
+  /** The outbound address guard (webhook targets are checked against it); strict when omitted. */
+  addressPolicy?: AddressPolicy;
+  /** Nudges this process's webhook deliverer. */
+  wakeWebhooks?: () => void;
 }
 
 /** Both API dialects, the OpenAPI document and its docs page, on one Hono app. */
@@ -31,12 +37,20 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono {
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
   app.use('/v1/*', ...jsonBodies(options.maxBodyBytes, /^\/v1\/tables\/[^/]+\/import$/));
 
-  app.route('/', createExtructApp(store, engine, events, logger));
+  app.route(
+    '/',
+    createExtructApp(store, engine, events, logger, {
+      secrets: options.secretBox,
+      addressPolicy: options.addressPolicy ?? STRICT_POLICY,
+      wake: options.wakeWebhooks,
+    }),
+  );
   app.route(
     '/',
     createDatabarApp({ store, engine, catalog: options.catalog, secrets: options.secretBox, logger }),
   );
   app.route('/', createDocsApp());
+  app.route('/', createMcpApp(store, app, options.maxBodyBytes));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'HTTPBearer', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'APIKeyHeader', {

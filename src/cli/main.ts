@@ -1,9 +1,12 @@
 import { Command } from 'commander';
-import { buildApp, startApp, VERSION } from '../app.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { VERSION } from '../version.ts';
 import { issueApiKey } from '../engine/api-keys.ts';
 import { openStore } from '../storage/index.ts';
+import { EnrichbaseApiError } from '../sdk/index.ts';
 import { registerCsvCommands } from './csv-commands.ts';
+import { registerTableCommands } from './table-commands.ts';
+import { registerMcpCommand } from './mcp-command.ts';
 
 function configOrExit(): Config {
   try {
@@ -19,6 +22,8 @@ function configOrExit(): Config {
 
 async function serve(): Promise<void> {
   const config = configOrExit();
+  // The server's modules (HTTP, providers, LLM clients) load only for the commands that run it.
+  const { startApp } = await import('../app.ts');
   const app = await startApp(config);
   const lines = [
     `Enrichbase ${VERSION} is serving on ${app.url}`,
@@ -69,17 +74,22 @@ program.command('serve').description('serve the API (and UI) on the configured s
 
 program
   .command('worker')
-  .description('compute cells only (no HTTP); run several against one PostgreSQL store to scale out')
+  .description(
+    'compute cells and send webhooks only (no HTTP); run several against one PostgreSQL store to scale out',
+  )
   .action(async () => {
     const config = configOrExit();
+    const { buildApp } = await import('../app.ts');
     const app = await buildApp(config);
     app.engine.start();
+    app.webhooks.start();
     process.stdout.write(
       `Enrichbase worker ${app.engine.workerId} computing cells of ${app.store.location}\n`,
     );
     const shutdown = () => {
       void app.engine
         .stop()
+        .then(() => app.webhooks.stop())
         .then(() => app.store.close())
         .then(() => process.exit(0));
     };
@@ -140,9 +150,23 @@ keys
     process.stdout.write(`revoked ${keyId}\n`);
   });
 
+registerTableCommands(program);
 registerCsvCommands(program);
+registerMcpCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`enrichbase: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`enrichbase: ${errorMessage(error)}\n`);
   process.exit(1);
 });
+
+/** An API error as the API worded it (its status and detail); anything else by its message. */
+function errorMessage(error: unknown): string {
+  if (error instanceof EnrichbaseApiError) {
+    const detail =
+      typeof error.detail === 'string'
+        ? error.detail
+        : error.detail.map((issue) => `${issue.loc.join('.')}: ${issue.msg}`).join('; ');
+    return `${error.status}: ${detail}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

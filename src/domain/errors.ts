@@ -40,7 +40,9 @@ export type EntityName =
   | 'api_key'
   | 'table_enrichment'
   | 'enrichment'
-  | 'waterfall';
+  | 'waterfall'
+  | 'webhook'
+  | 'webhook_delivery';
 
 /** An object does not exist, or belongs to another workspace: the two are indistinguishable on purpose. */
 export class NotFoundError extends Error {

@@ -1,6 +1,7 @@
 import type { CellCounts, CellStatus } from '../domain/cell-status.ts';
 import type { ColumnConfig, TableKind } from '../domain/columns.ts';
 import type { Run, RunMode, SkipReason } from '../domain/runs.ts';
+import type { Webhook, WebhookDelivery, WebhookEvent } from '../domain/webhooks.ts';
 import type {
   ApiKey,
   CellError,
@@ -186,7 +187,75 @@ export interface EnrichmentStore {
   deleteVendorCredential(workspaceId: string, provider: string): Promise<boolean>;
 }
 
-export interface Store extends RunStore, EnrichmentStore {
+export interface NewWebhook {
+  /** null: every table of the workspace. */
+  tableId: string | null;
+  url: string;
+  events: WebhookEvent[];
+  /** The signing secret, already encrypted by the caller. */
+  encryptedSecret: string;
+}
+
+export interface WebhookPatch {
+  url?: string;
+  events?: WebhookEvent[];
+  enabled?: boolean;
+}
+
+/** A delivery as a worker holds it; `attempt` is its fence (a late result of an older attempt is discarded). */
+export interface ClaimedDelivery {
+  id: string;
+  webhookId: string;
+  event: WebhookEvent;
+  url: string;
+  encryptedSecret: string;
+  payload: string;
+  attempt: number;
+}
+
+export type DeliveryAttemptOutcome =
+  | { status: 'delivered'; statusCode: number }
+  | { status: 'retry'; nextAttemptAt: number; statusCode: number | null; error: string }
+  | { status: 'failed'; statusCode: number | null; error: string };
+
+/**
+ * Webhooks and their outbox. The store writes deliveries itself, in the transactions that finish
+ * runs and fail cells; workers claim due ones under a lease and record each attempt, fenced.
+ *
+ * @example
+ *   const [delivery] = await store.claimWebhookDeliveries(10, { nowMs: Date.now(), leaseMs: 60_000 });
+ *   await store.recordWebhookAttempt(delivery.id, delivery.attempt, { status: 'delivered', statusCode: 200 }, Date.now());
+ */
+export interface WebhookStore {
+  /** A `tableId` outside the workspace is a ValidationError at `table_id`. */
+  createWebhook(workspaceId: string, input: NewWebhook): Promise<Webhook>;
+  listWebhooks(workspaceId: string): Promise<Webhook[]>;
+  getWebhook(workspaceId: string, webhookId: string): Promise<Webhook>;
+  updateWebhook(workspaceId: string, webhookId: string, patch: WebhookPatch): Promise<Webhook>;
+  /** Deletes the webhook and its delivery log; returns what it was. */
+  deleteWebhook(workspaceId: string, webhookId: string): Promise<Webhook>;
+  /** The delivery log, newest first. */
+  listWebhookDeliveries(
+    workspaceId: string,
+    webhookId: string,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: WebhookDelivery[]; total: number }>;
+  /** Makes a delivery due now (again, if it was delivered or failed): one more attempt, counted on. */
+  retryWebhookDelivery(workspaceId: string, webhookId: string, deliveryId: string): Promise<WebhookDelivery>;
+  /** Leases up to `limit` due pending deliveries of enabled webhooks until `nowMs + leaseMs`. */
+  claimWebhookDeliveries(limit: number, at: { nowMs: number; leaseMs: number }): Promise<ClaimedDelivery[]>;
+  /** Records an attempt's outcome if `attempt` is still the delivery's latest; returns whether it was. */
+  recordWebhookAttempt(
+    deliveryId: string,
+    attempt: number,
+    outcome: DeliveryAttemptOutcome,
+    nowMs: number,
+  ): Promise<boolean>;
+  /** When the earliest pending delivery becomes due (epoch ms), or undefined when none is pending. */
+  nextWebhookDeliveryAt(): Promise<number | undefined>;
+}
+
+export interface Store extends RunStore, EnrichmentStore, WebhookStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, for people: a file path or a redacted URL. */
   readonly location: string;

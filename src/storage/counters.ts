@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { CellStatus } from '../domain/cell-status.ts';
 import type { Database } from './schema.ts';
+import { enqueueRunFinished } from './webhooks.ts';
 
 /**
  * The maintained counters: per table, cells by status (seed 003's status reads them in O(1)); per
@@ -96,9 +97,12 @@ function increments(changes: Map<string, number>): Record<string, unknown> {
   return set;
 }
 
-/** Runs with nothing queued or running are over: done, or failed when any of their cells failed. */
+/**
+ * Runs with nothing queued or running are over: done, or failed when any of their cells failed.
+ * Their `run.finished` webhook deliveries are written here, in the same transaction.
+ */
 export async function finishRuns(trx: Transaction<Database>, runIds: string[], now: string): Promise<void> {
-  await trx
+  const finished = await trx
     .updateTable('runs')
     .set({
       status: sql<string>`case when cells_failed > 0 then 'failed' else 'done' end`,
@@ -108,5 +112,8 @@ export async function finishRuns(trx: Transaction<Database>, runIds: string[], n
     .where('status', 'in', ['created', 'in_progress'])
     .where('cells_queued', '=', 0)
     .where('cells_running', '=', 0)
+    .returning('id')
     .execute();
+  const finishedIds = finished.map((run) => run.id);
+  await enqueueRunFinished(trx, finishedIds, now);
 }

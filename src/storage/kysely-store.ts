@@ -2,6 +2,7 @@ import {
   sql,
   type Expression,
   type ExpressionBuilder,
+  type Insertable,
   type Selectable,
   type SqlBool,
   type Transaction,
@@ -29,6 +30,7 @@ import type {
 } from '../domain/model.ts';
 import { resolveRowData } from '../domain/rows.ts';
 import type { Run } from '../domain/runs.ts';
+import type { Webhook } from '../domain/webhooks.ts';
 import type {
   CachedResult,
   CellRef,
@@ -36,7 +38,10 @@ import type {
   ClaimedCell,
   Clock,
   ColumnPlacement,
+  DeliveryAttemptOutcome,
   NewTableEnrichment,
+  NewWebhook,
+  WebhookPatch,
   RowFilter,
   RunRequest,
   TableEnrichment,
@@ -56,6 +61,7 @@ import { chunks, toApiKey, toCell, toColumn, toIso, toRow, toTable, toWorkspace 
 import { EnrichmentQueries } from './enrichments.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { RunQueries } from './runs.ts';
+import { WebhookQueries } from './webhooks.ts';
 import type { Database, RowsTable, TablesTable } from './schema.ts';
 
 type Trx = Transaction<Database>;
@@ -67,6 +73,11 @@ export interface KyselyStoreOptions {
   location: string;
   /** Runs a function in a write transaction (SQLite: BEGIN IMMEDIATE). */
   onClose?: () => Promise<void>;
+  /**
+   * Writes rows through one prepared statement, inside the transaction the caller holds (SQLite: one
+   * connection). Bulk imports spend most of their time building multi-row INSERTs otherwise.
+   */
+  insertRowsDirect?: (records: Insertable<RowsTable>[]) => void;
 }
 
 /** The Store over Kysely: one implementation for SQLite and Postgres, differing only through `StoreDialect`. */
@@ -79,14 +90,19 @@ export class KyselyStore implements Store {
   readonly #runs: RunQueries;
   readonly #statistics: PlannerStatistics;
   readonly #enrichments: EnrichmentQueries;
+  readonly #webhooks: WebhookQueries;
+
+  readonly #insertRowsDirect: KyselyStoreOptions['insertRowsDirect'];
 
   constructor(options: KyselyStoreOptions) {
     this.#db = options.db;
     this.#dialect = options.dialect;
     this.#clock = options.clock;
+    this.#insertRowsDirect = options.insertRowsDirect;
     this.#statistics = new PlannerStatistics(options.db, options.dialect.kind === 'postgres');
     this.#enrichments = new EnrichmentQueries(options.db, () => this.#now());
     this.#runs = new RunQueries(options.db, options.dialect, options.clock, this.#statistics);
+    this.#webhooks = new WebhookQueries(options.db, options.dialect, options.clock);
     this.kind = options.dialect.kind;
     this.location = options.location;
   }
@@ -779,6 +795,39 @@ export class KyselyStore implements Store {
     return this.#runs.putCachedResult(workspaceId, cacheKey, result, ttlMs);
   }
 
+  // ── webhooks and their outbox (storage/webhooks.ts) ─────────────────────────────────────
+
+  createWebhook(workspaceId: string, input: NewWebhook): Promise<Webhook> {
+    return this.#webhooks.createWebhook(workspaceId, input);
+  }
+  listWebhooks(workspaceId: string): Promise<Webhook[]> {
+    return this.#webhooks.listWebhooks(workspaceId);
+  }
+  getWebhook(workspaceId: string, webhookId: string): Promise<Webhook> {
+    return this.#webhooks.getWebhook(workspaceId, webhookId);
+  }
+  updateWebhook(workspaceId: string, webhookId: string, patch: WebhookPatch): Promise<Webhook> {
+    return this.#webhooks.updateWebhook(workspaceId, webhookId, patch);
+  }
+  deleteWebhook(workspaceId: string, webhookId: string): Promise<Webhook> {
+    return this.#webhooks.deleteWebhook(workspaceId, webhookId);
+  }
+  listWebhookDeliveries(workspaceId: string, webhookId: string, page: { offset: number; limit: number }) {
+    return this.#webhooks.listWebhookDeliveries(workspaceId, webhookId, page);
+  }
+  retryWebhookDelivery(workspaceId: string, webhookId: string, deliveryId: string) {
+    return this.#webhooks.retryWebhookDelivery(workspaceId, webhookId, deliveryId);
+  }
+  claimWebhookDeliveries(limit: number, at: { nowMs: number; leaseMs: number }) {
+    return this.#webhooks.claimWebhookDeliveries(limit, at);
+  }
+  recordWebhookAttempt(deliveryId: string, attempt: number, outcome: DeliveryAttemptOutcome, nowMs: number) {
+    return this.#webhooks.recordWebhookAttempt(deliveryId, attempt, outcome, nowMs);
+  }
+  nextWebhookDeliveryAt(): Promise<number | undefined> {
+    return this.#webhooks.nextWebhookDeliveryAt();
+  }
+
   // ── internals ──────────────────────────────────────────────────────────────────────────
 
   #write<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
@@ -881,14 +930,26 @@ export class KyselyStore implements Store {
       created_at: now,
       updated_at: now,
     }));
-    const perStatement = Math.floor(this.#dialect.maxParameters / 7);
-    for (const chunk of chunks(records, perStatement)) await trx.insertInto('rows').values(chunk).execute();
+    if (this.#insertRowsDirect) this.#insertRowsDirect(records);
+    else {
+      const perStatement = Math.floor(this.#dialect.maxParameters / 7);
+      for (const chunk of chunks(records, perStatement)) await trx.insertInto('rows').values(chunk).execute();
+    }
     await trx
       .updateTable('tables')
       .set((eb) => ({ num_rows: eb('num_rows', '+', records.length), updated_at: now }))
       .where('id', '=', tableId)
       .execute();
-    return records.map(toRow);
+    // The rows as written, without parsing back the JSON just made (bulk imports write millions).
+    return records.map((record, index) => ({
+      id: record.id,
+      tableId,
+      createdAt: now,
+      updatedAt: now,
+      parentRowId: record.parent_row_id,
+      values: rows[index]!.values,
+      metadata: rows[index]!.metadata,
+    }));
   }
 
   async #selectRowsByIds(

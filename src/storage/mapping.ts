@@ -11,11 +11,13 @@ import type {
   TableSettings,
   Workspace,
 } from '../domain/model.ts';
+import type { Run, RunMode, RunStatus } from '../domain/runs.ts';
 import type {
   ApiKeysTable,
   CellsTable,
   ColumnsTable,
   RowsTable,
+  RunsTable,
   TablesTable,
   WorkspacesTable,
 } from './schema.ts';
@@ -131,6 +133,32 @@ export function toCell(
     cost: Number(row.cost),
     usage: parseJson(row.usage),
     updatedAt: toIso(row.updated_at),
+  };
+}
+
+export function toRun(row: Selectable<RunsTable>): Run {
+  return {
+    id: row.id,
+    tableId: row.table_id,
+    workspaceId: row.workspace_id,
+    mode: row.mode as RunMode,
+    rowIds: parseJson<string[]>(row.rows),
+    columnIds: parseJson<string[]>(row.columns),
+    status: row.status as RunStatus,
+    numRequestedCells: Number(row.num_requested_cells),
+    counts: {
+      queued: Number(row.cells_queued),
+      running: Number(row.cells_running),
+      done: Number(row.cells_done),
+      failed: Number(row.cells_failed),
+      skipped: Number(row.cells_skipped),
+      cancelled: Number(row.cells_cancelled),
+    },
+    cost: Number(row.cost),
+    maxCost: row.max_cost === null ? null : Number(row.max_cost),
+    bypassCache: Boolean(row.bypass_cache),
+    createdAt: toIso(row.created_at),
+    finishedAt: row.finished_at === null ? null : toIso(row.finished_at),
   };
 }
 

@@ -1,17 +1,11 @@
-import { sql, type Insertable, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Transaction } from 'kysely';
 import type { CellStatus } from '../domain/cell-status.ts';
 import { computedGraph } from '../domain/column-graph.ts';
 import { isInputKind, type TableKind } from '../domain/columns.ts';
 import { IssueCollector, NotFoundError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Column } from '../domain/model.ts';
-import {
-  includesNeverComputed,
-  requeueableStatuses,
-  type Run,
-  type RunMode,
-  type RunStatus,
-} from '../domain/runs.ts';
+import { includesNeverComputed, requeueableStatuses, type Run, type RunMode } from '../domain/runs.ts';
 import type {
   CachedResult,
   CellChange,
@@ -27,9 +21,10 @@ import type {
 import { cellWhere, countCellGroups, resolveWaiting } from './cell-changes.ts';
 import { applyTransitions, finishRuns, type CellTransition } from './counters.ts';
 import type { StoreDb, StoreDialect } from './dialect.ts';
-import { chunks, parseJson, toColumn, toIso } from './mapping.ts';
+import { chunks, parseJson, toColumn, toIso, toRun } from './mapping.ts';
 import type { PlannerStatistics } from './planner-statistics.ts';
-import type { CacheEntriesTable, Database, RunsTable } from './schema.ts';
+import { enqueueCellsFailed, enqueueRunFinished, type FailedCell } from './webhooks.ts';
+import type { CacheEntriesTable, Database } from './schema.ts';
 
 type Trx = Transaction<Database>;
 
@@ -333,6 +328,7 @@ export class RunQueries implements RunStore {
           .set({ status: 'cancelled', finished_at: now.iso })
           .where('id', '=', runId)
           .execute();
+        await enqueueRunFinished(trx, [runId], now.iso);
       }
       await applyTransitions(trx, transitions, now.iso);
       // Cells of other runs waiting on the cancelled ones can no longer get their input.
@@ -515,6 +511,7 @@ export class RunQueries implements RunStore {
       const byCell = new Map(results.map((result) => [`${result.rowId}/${result.columnId}`, result]));
       let applied = 0;
       const changed: CellChange[] = [];
+      const failed: FailedCell[] = [];
       for (const batch of chunks([...byCell.values()], 400)) {
         for (const row of await this.#applyCompletions(trx, batch, now)) {
           changed.push({
@@ -526,6 +523,15 @@ export class RunQueries implements RunStore {
           const result = byCell.get(`${row.row_id}/${row.column_id}`)!;
           applied += 1;
           const to = row.status as CellStatus;
+          if (to === 'failed') {
+            failed.push({
+              tableId: row.table_id,
+              rowId: row.row_id,
+              columnId: row.column_id,
+              runId: row.run_id,
+              error: result.outcome.status === 'failed' ? result.outcome.error : null,
+            });
+          }
           transitions.push({
             tableId: row.table_id,
             fromRunId: row.run_id,
@@ -543,6 +549,7 @@ export class RunQueries implements RunStore {
         }
       }
       await this.#writeCacheEntries(trx, results);
+      await enqueueCellsFailed(trx, failed, now.iso);
       await applyTransitions(trx, transitions, now.iso);
       const charged = [
         ...new Set(transitions.filter((t) => (t.cost ?? 0) > 0 && t.toRunId).map((t) => t.toRunId!)),
@@ -934,30 +941,4 @@ async function checkRunScope(
 
 async function readRun(db: StoreDb | Trx, runId: string): Promise<Run> {
   return toRun(await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow());
-}
-
-function toRun(row: Selectable<RunsTable>): Run {
-  return {
-    id: row.id,
-    tableId: row.table_id,
-    workspaceId: row.workspace_id,
-    mode: row.mode as RunMode,
-    rowIds: parseJson<string[]>(row.rows),
-    columnIds: parseJson<string[]>(row.columns),
-    status: row.status as RunStatus,
-    numRequestedCells: Number(row.num_requested_cells),
-    counts: {
-      queued: Number(row.cells_queued),
-      running: Number(row.cells_running),
-      done: Number(row.cells_done),
-      failed: Number(row.cells_failed),
-      skipped: Number(row.cells_skipped),
-      cancelled: Number(row.cells_cancelled),
-    },
-    cost: Number(row.cost),
-    maxCost: row.max_cost === null ? null : Number(row.max_cost),
-    bypassCache: Boolean(row.bypass_cache),
-    createdAt: toIso(row.created_at),
-    finishedAt: row.finished_at === null ? null : toIso(row.finished_at),
-  };
 }

@@ -151,6 +151,38 @@ export interface VendorCredentialsTable {
   updated_at: Timestamp;
 }
 
+export interface WebhooksTable {
+  id: string;
+  workspace_id: string;
+  /** null: every table of the workspace. */
+  table_id: string | null;
+  url: string;
+  /** Encrypted (AES-256-GCM) by the server's secret; shown to the client once, at creation. */
+  secret: string;
+  /** JSON array of event names. */
+  events: JsonText;
+  enabled: Bool;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event: string;
+  /** The exact body sent, as text on both stores. */
+  payload: string;
+  status: string;
+  attempts: Generated<number>;
+  /** Epoch ms: when the next attempt is due (while one is in flight: when its lease ends). */
+  next_attempt_at: number | null;
+  /** Epoch ms: the end of the lease of the attempt in flight, if any. */
+  leased_until: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
@@ -162,4 +194,6 @@ export interface Database {
   cache_entries: CacheEntriesTable;
   table_enrichments: TableEnrichmentsTable;
   vendor_credentials: VendorCredentialsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

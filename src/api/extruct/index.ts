@@ -15,6 +15,7 @@ import { registerRunRoutes } from './runs.ts';
 import { HealthcheckOutputSchema } from './schemas.ts';
 import { registerTableRoutes } from './tables.ts';
 import { registerUserRoutes } from './user.ts';
+import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks.ts';
 
 const ENTITY_NAMES = {
   workspace: 'Workspace',
@@ -26,6 +27,8 @@ const ENTITY_NAMES = {
   table_enrichment: 'Table enrichment',
   enrichment: 'Enrichment',
   waterfall: 'Waterfall',
+  webhook: 'Webhook',
+  webhook_delivery: 'Webhook delivery',
 } as const satisfies Record<EntityName, string>;
 
 const healthcheck = createRoute({
@@ -42,6 +45,7 @@ export function createExtructApp(
   engine: Engine,
   events: TableEvents,
   logger: Logger,
+  webhooks?: WebhookRouteDeps,
 ): OpenAPIHono<AuthEnv> {
   const app = createDialectApp({ notFound: (entity) => `${ENTITY_NAMES[entity]} not found` }, logger);
   app.openapi(healthcheck, (c) => c.json({ status: 'ok' as const }, 200));
@@ -55,6 +59,7 @@ export function createExtructApp(
   registerColumnRoutes(app, store);
   registerRunRoutes(app, store, engine);
   registerEventRoutes(app, store, events);
+  if (webhooks) registerWebhookRoutes(app, store, webhooks);
   registerCsvRoutes(app, store, engine);
   return app;
 }

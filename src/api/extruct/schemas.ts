@@ -233,6 +233,19 @@ export const TableDataOutputSchema = TableOutputSchema.extend({
   rows: z.array(RowOutputSchema),
 }).meta({ id: 'TableDataOutput' });
 
+/** ext: the `data` of each event of `GET /v1/tables/{table_id}/events`, by event name (see events.ts). */
+export const TABLE_EVENT_SCHEMAS = {
+  cells: z.object({
+    cells: z.array(
+      z.object({ row_id: z.string(), column_id: z.string(), status: z.enum(WIRE_CELL_STATUSES) }),
+    ),
+  }),
+  rows: z.object({ change: z.enum(['added', 'updated', 'deleted']), row_ids: z.array(z.string()) }),
+  table: z.object({ change: z.enum(['updated', 'columns', 'deleted']) }),
+  run: z.object({ run_id: z.string() }),
+  status: TableStatusSchema,
+} as const;
+
 export const ColumnsCreateInputSchema = z
   .object({
     column_configs: z.array(ColumnConfigSchema).min(1).max(500),

@@ -3,9 +3,10 @@ import { initial } from './0001-initial.ts';
 import { runs } from './0002-runs.ts';
 import { costs } from './0003-costs.ts';
 import { enrichments } from './0004-enrichments.ts';
+import { webhooks } from './0005-webhooks.ts';
 import type { SqlMigration } from './types.ts';
 
-const MIGRATIONS: readonly SqlMigration[] = [initial, runs, costs, enrichments];
+const MIGRATIONS: readonly SqlMigration[] = [initial, runs, costs, enrichments, webhooks];
 
 /** Feeds the numbered migrations for one store to Kysely's Migrator (which locks and records them). */
 export function migrationProvider(store: 'sqlite' | 'postgres'): MigrationProvider {

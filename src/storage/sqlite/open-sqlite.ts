@@ -47,5 +47,33 @@ export async function openSqliteStore(file: string, clock: Clock): Promise<Kysel
   database.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({ dialect: sqliteDialect(database) });
   await runMigrations(new Migrator({ db, provider: migrationProvider('sqlite') }));
-  return new KyselyStore({ db, dialect: SQLITE_DIALECT, clock, location: file });
+  // One prepared statement per set of columns written (records of one call share theirs).
+  const insertStatements = new Map<string, Sqlite.Statement>();
+  return new KyselyStore({
+    db,
+    dialect: SQLITE_DIALECT,
+    clock,
+    location: file,
+    // Kysely's SQLite driver runs every query on `database`: these inserts join the open transaction.
+    insertRowsDirect: (records) => {
+      const columns = Object.keys(records[0] ?? {});
+      const signature = columns.join(',');
+      let statement = insertStatements.get(signature);
+      if (!statement) {
+        statement = database.prepare(
+          `insert into rows (${signature}) values (${columns.map(() => '?').join(', ')})`,
+        );
+        insertStatements.set(signature, statement);
+      }
+      for (const record of records) {
+        statement.run(
+          columns.map((column) => toSqlite((record as Record<string, unknown>)[column])),
+        );
+      }
+    },
+  });
+}
+
+function toSqlite(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : (value ?? null);
 }

@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 
 /** What follows an unclosed `{` right before the caret, if anything. */
 export function openReference(text: string, caret: number): string | null {
@@ -31,6 +31,18 @@ export function TemplateTextarea({
   const listId = useId();
   const [query, setQuery] = useState<string | null>(null);
   const [active, setActive] = useState(0);
+  // Where the caret goes after an insertion. It is placed in the commit that shows the new text,
+  // before the browser handles another key: placed a frame later (as before), it jumped back over
+  // whatever was typed meanwhile, and the next keys landed in the middle of the text.
+  const pendingCaret = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    const element = ref.current;
+    const caret = pendingCaret.current;
+    if (!element || caret === null) return;
+    pendingCaret.current = null;
+    element.focus();
+    element.setSelectionRange(caret, caret);
+  });
   const matches = query === null ? [] : keys.filter((key) => key.startsWith(query.toLowerCase()));
   const open = matches.length > 0;
 
@@ -47,12 +59,9 @@ export function TemplateTextarea({
     const caret = element.selectionStart;
     const before = value.slice(0, caret).replace(/\{[a-z0-9_]*$/i, `{${key}}`);
     const after = value.slice(caret).replace(/^[a-z0-9_]*\}?/i, '');
+    pendingCaret.current = before.length;
     onChange(before + after);
     setQuery(null);
-    requestAnimationFrame(() => {
-      element.focus();
-      element.setSelectionRange(before.length, before.length);
-    });
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
