@@ -9,6 +9,7 @@ import { VERSION as PACKAGE_VERSION } from './version.ts';
 import type { Config } from './config.ts';
 import { bootstrapWorkspace, type IssuedKey } from './engine/api-keys.ts';
 import { Engine, type EngineOptions } from './engine/engine.ts';
+import { DiscoveryService } from './engine/discovery.ts';
 import { observeStore, TableEvents } from './engine/events.ts';
 import { DEFAULT_RETRY_POLICY } from './engine/retry.ts';
 import { systemClock, type Clock, type Store } from './engine/ports.ts';
@@ -30,6 +31,8 @@ export interface AppParts {
   logger: Logger;
   /** Sends webhook deliveries from the outbox; started with the engine (`ENRICHBASE_WORKER`). */
   webhooks: WebhookDeliverer;
+  /** Discovery tasks: search, build a company table, grade it (`/v1/discovery_tasks`). */
+  discovery: DiscoveryService;
   /** The default workspace's first key, when this start created it. Shown once. */
   firstKey: IssuedKey | undefined;
 }
@@ -75,7 +78,11 @@ export async function buildApp(
     const secret = await store.getVendorSecret(workspaceId, provider);
     return secret ? secretBox.decrypt(secret) : config.vendorKeys[provider];
   };
-  const { registry: providers, catalog } = createProviders({
+  const {
+    registry: providers,
+    catalog,
+    companyFinder,
+  } = createProviders({
     enrichments: [...builtinEnrichments({ mx: systemMxResolver }), ...VENDOR_ENRICHMENTS],
     credentials,
     vendorBaseUrls: config.vendorBaseUrls,
@@ -89,6 +96,7 @@ export async function buildApp(
       tokensPerMinute: config.llm.tokensPerMinute,
     },
     search: { searxngUrl: config.search.searxngUrl, braveApiKey: config.search.braveApiKey },
+    children: store,
   });
   const engine = new Engine({
     store,
@@ -111,6 +119,7 @@ export async function buildApp(
     logger,
     options: options.webhooks,
   });
+  const discovery = new DiscoveryService({ store, engine, finder: companyFinder, logger });
   const http = createHttpApp({
     store,
     engine,
@@ -122,8 +131,9 @@ export async function buildApp(
     version: PACKAGE_VERSION,
     addressPolicy,
     wakeWebhooks: () => webhooks.wake(),
+    discovery,
   });
-  return { store, engine, events, http, logger, webhooks, firstKey };
+  return { store, engine, events, http, logger, webhooks, discovery, firstKey };
 }
 
 export interface RunningApp extends AppParts {
@@ -157,6 +167,7 @@ export async function startApp(
     stop: () =>
       (stopped ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await parts.discovery.stop();
         await parts.engine.stop();
         await parts.webhooks.stop();
         await parts.store.close();

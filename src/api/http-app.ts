@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.ts';
+import type { DiscoveryService } from '../engine/discovery.ts';
 import type { TableEvents } from '../engine/events.ts';
 import type { SecretBox } from '../engine/secret-box.ts';
 import type { Catalog } from '../providers/index.ts';
@@ -27,6 +28,8 @@ export interface HttpAppOptions {
   addressPolicy?: AddressPolicy;
   /** Nudges this process's webhook deliverer. */
   wakeWebhooks?: () => void;
+  /** Discovery tasks (`/v1/discovery_tasks`); not served when omitted. */
+  discovery?: DiscoveryService;
 }
 
 /** Both API dialects, the OpenAPI document and its docs page, on one Hono app. */
@@ -39,11 +42,18 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono {
 
   app.route(
     '/',
-    createExtructApp(store, engine, events, logger, {
-      secrets: options.secretBox,
-      addressPolicy: options.addressPolicy ?? STRICT_POLICY,
-      wake: options.wakeWebhooks,
-    }),
+    createExtructApp(
+      store,
+      engine,
+      events,
+      logger,
+      {
+        secrets: options.secretBox,
+        addressPolicy: options.addressPolicy ?? STRICT_POLICY,
+        wake: options.wakeWebhooks,
+      },
+      options.discovery,
+    ),
   );
   app.route(
     '/',

@@ -4,6 +4,7 @@ import type { ColumnConfig } from './columns.ts';
 import { parseFormula, parseRunCondition } from './formula.ts';
 import { assertNever } from './cell-status.ts';
 import { templateReferences } from './templates.ts';
+import { COMPANY_INPUT_KEY, implicitUpstreamKinds } from './company.ts';
 
 /**
  * The column DAG: which keys a column reads, in what order columns can compute, and which columns an
@@ -118,7 +119,7 @@ export function findCycle(configs: readonly ColumnConfig[]): string[] | undefine
 export function downstreamKeys(configs: readonly ColumnConfig[], changedKeys: Iterable<string>): Set<string> {
   const readers = new Map<string, string[]>();
   for (const config of configs) {
-    for (const dep of dependencyKeys(config)) {
+    for (const dep of [...dependencyKeys(config), ...implicitDependencyKeys(configs, config)]) {
       readers.set(dep, [...(readers.get(dep) ?? []), config.key]);
     }
   }
@@ -134,6 +135,20 @@ export function downstreamKeys(configs: readonly ColumnConfig[], changedKeys: It
     }
   }
   return result;
+}
+
+/**
+ * Keys a company column reads without naming them: the website column reads the row's `input`, and
+ * the columns that wait for the website or name columns (by kind) read those.
+ */
+function implicitDependencyKeys(configs: readonly ColumnConfig[], config: ColumnConfig): string[] {
+  const waitsFor = new Set(implicitUpstreamKinds(config.kind));
+  const keys = configs
+    .filter((other) => other.key !== config.key && waitsFor.has(other.kind))
+    .map((other) => other.key);
+  if (config.kind === 'company_website' && configs.some((other) => other.key === COMPANY_INPUT_KEY))
+    keys.push(COMPANY_INPUT_KEY);
+  return keys;
 }
 
 /** A readable description of where a problem is, for messages about columns the request did not name. */
@@ -155,13 +170,16 @@ export function computedGraph(columns: readonly { id: string; config: ColumnConf
   const upstream = new Map<string, string[]>();
   for (const column of columns) {
     if (column.config.kind === 'input') continue;
-    upstream.set(
-      column.id,
-      dependencyKeys(column.config)
-        .map((key) => byKey.get(key))
-        .filter((dep) => dep !== undefined && dep.config.kind !== 'input')
-        .map((dep) => dep!.id),
-    );
+    const named = dependencyKeys(column.config)
+      .map((key) => byKey.get(key))
+      .filter((dep) => dep !== undefined && dep.config.kind !== 'input')
+      .map((dep) => dep!.id);
+    // Company columns also wait for the table's website/name columns they read without naming them.
+    const waitsFor = new Set(implicitUpstreamKinds(column.config.kind));
+    const implicit = columns
+      .filter((other) => other.id !== column.id && waitsFor.has(other.config.kind))
+      .map((other) => other.id);
+    upstream.set(column.id, [...new Set([...named, ...implicit])]);
   }
   const order: string[] = [];
   const placed = new Set<string>();

@@ -42,7 +42,8 @@ export type EntityName =
   | 'enrichment'
   | 'waterfall'
   | 'webhook'
-  | 'webhook_delivery';
+  | 'webhook_delivery'
+  | 'discovery_task';
 
 /** An object does not exist, or belongs to another workspace: the two are indistinguishable on purpose. */
 export class NotFoundError extends Error {

@@ -84,6 +84,8 @@ export interface Row {
   /** Input values keyed by column id (not key, so renaming a key rewrites nothing). */
   values: Record<string, unknown>;
   metadata: JsonObject | null;
+  /** A child row's parent row values by key, as they were when the row was found. */
+  parentData?: JsonObject | null;
 }
 
 export interface CellValue {

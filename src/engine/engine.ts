@@ -423,6 +423,9 @@ export class Engine {
       tableKind: cell.tableKind,
       values: cell.values,
       workspaceId: cell.workspaceId,
+      tableId: cell.tableId,
+      rowId: cell.rowId,
+      parentValues: cell.parentValues,
     });
     if (prepared.kind === 'skip') {
       return {

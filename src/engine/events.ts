@@ -61,6 +61,13 @@ const HOOKS: Partial<Record<keyof Store, Hook>> = {
   deleteRows: ([, tableId], result) => [
     { type: 'rows', tableId: tableId as string, change: 'deleted', rowIds: result as string[] },
   ],
+  // A people finder's rows land in its child table: the live grid of that table hears of them.
+  addChildRows: (_args, result) => {
+    const { childTableId, insertedRowIds } = result as { childTableId: string; insertedRowIds: string[] };
+    return insertedRowIds.length === 0
+      ? []
+      : [{ type: 'rows', tableId: childTableId, change: 'added', rowIds: insertedRowIds }];
+  },
   updateTable: ([, tableId]) => [{ type: 'table', tableId: tableId as string, change: 'updated' }],
   deleteTable: ([, tableId]) => [{ type: 'table', tableId: tableId as string, change: 'deleted' }],
   addColumns: ([, tableId]) => [{ type: 'table', tableId: tableId as string, change: 'columns' }],

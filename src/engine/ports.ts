@@ -1,5 +1,6 @@
 import type { CellCounts, CellStatus } from '../domain/cell-status.ts';
 import type { ColumnConfig, TableKind } from '../domain/columns.ts';
+import type { CriterionDefinition, DiscoveryStatus, DiscoveryTask } from '../domain/discovery.ts';
 import type { Run, RunMode, SkipReason } from '../domain/runs.ts';
 import type { Webhook, WebhookDelivery, WebhookEvent } from '../domain/webhooks.ts';
 import type {
@@ -255,7 +256,70 @@ export interface WebhookStore {
   nextWebhookDeliveryAt(): Promise<number | undefined>;
 }
 
-export interface Store extends RunStore, EnrichmentStore, WebhookStore {
+/** What a people finder wrote to its child table for one company row. */
+export interface ChildRowsResult {
+  childTableId: string;
+  /** Ids of the rows added (people not yet in the child table for this parent row). */
+  insertedRowIds: string[];
+  /** People already there (same profile URL, else same name), or with neither. */
+  skipped: number;
+}
+
+/**
+ * Company and people tables: a company_people_finder column writes the people it finds to the
+ * child table it made.
+ *
+ * @example
+ *   await store.addChildRows(ws, companyTableId, finderColumnId, companyRowId, {
+ *     rows: [{ input: 'Ada Lovelace', full_name: 'Ada Lovelace', role: 'CEO', profile_url: null }],
+ *     parentData: { input: 'acme.com', company_name: 'Acme' },
+ *   });
+ */
+export interface ChildRowsWriter {
+  /**
+   * Adds rows (values by the child table's keys) under `parentRowId`, skipping people already there
+   * for that row: re-running a finder never duplicates anyone.
+   */
+  addChildRows(
+    workspaceId: string,
+    parentTableId: string,
+    parentColumnId: string,
+    parentRowId: string,
+    input: { rows: Record<string, unknown>[]; parentData: JsonObject },
+  ): Promise<ChildRowsResult>;
+}
+
+export interface NewDiscoveryTask {
+  query: string;
+  desiredNumResults: number;
+  criteria: CriterionDefinition[];
+  excludeDomains: string[];
+}
+
+export interface DiscoveryTaskPatch {
+  status?: DiscoveryStatus;
+  criteria?: CriterionDefinition[];
+  tableId?: string | null;
+  runId?: string | null;
+  numCandidates?: number;
+  exhausted?: boolean;
+  reason?: string | null;
+}
+
+/**
+ * Discovery tasks: the record of a search for companies and the table it built.
+ *
+ * @example
+ *   const task = await store.createDiscoveryTask(ws, { query: 'AI logistics startups', desiredNumResults: 50, criteria: [], excludeDomains: [] });
+ *   await store.updateDiscoveryTask(ws, task.id, { status: 'in_progress' });
+ */
+export interface DiscoveryStore {
+  createDiscoveryTask(workspaceId: string, input: NewDiscoveryTask): Promise<DiscoveryTask>;
+  getDiscoveryTask(workspaceId: string, taskId: string): Promise<DiscoveryTask>;
+  updateDiscoveryTask(workspaceId: string, taskId: string, patch: DiscoveryTaskPatch): Promise<DiscoveryTask>;
+}
+
+export interface Store extends RunStore, EnrichmentStore, WebhookStore, ChildRowsWriter, DiscoveryStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, for people: a file path or a redacted URL. */
   readonly location: string;
@@ -341,6 +405,8 @@ export interface ClaimedCell {
   tableKind: TableKind;
   /** The row's values by column key: inputs as given, computed columns by their answer (done cells only). */
   values: Record<string, unknown>;
+  /** A child row's parent row values by key (its `parent_data`); undefined for root rows. */
+  parentValues?: Record<string, unknown>;
   /** Cached results older than this (epoch ms) are not reused: set for `mode: all` runs, which recompute. */
   cacheNotBefore: number | undefined;
 }
@@ -453,6 +519,11 @@ export interface ProviderRequest {
   tableKind: TableKind;
   values: Record<string, unknown>;
   workspaceId: string;
+  /** The cell's table and row (providers that write elsewhere, like the people finder, need them). */
+  tableId?: string;
+  rowId?: string;
+  /** A child row's parent row values by key (a people row's company). */
+  parentValues?: Record<string, unknown>;
 }
 
 /** What a provider will do for one cell, decided before any call (so missing inputs cost nothing). */

@@ -1,5 +1,5 @@
 import type { Column } from '../domain/model.ts';
-import type { Provider, ProviderRegistry } from '../engine/ports.ts';
+import type { ChildRowsWriter, Provider, ProviderRegistry } from '../engine/ports.ts';
 import { createAgentProvider } from './agent/agent-provider.ts';
 import { aiEnrichments } from './catalog/ai-enrichments.ts';
 import { builtinEnrichments, systemMxResolver } from './catalog/builtins.ts';
@@ -11,6 +11,9 @@ import {
   createWaterfallProvider,
   type CredentialLookup,
 } from './catalog/enrichment-provider.ts';
+import { createCompanyProviders } from './company/company-providers.ts';
+import { createCompanyFinder } from './company/discovery.ts';
+import type { CompanyFinder } from '../engine/discovery.ts';
 import { createFormulaProvider } from './formula/formula-provider.ts';
 import type { AddressPolicy } from './http/address-guard.ts';
 import { createHttpProvider } from './http/http-provider.ts';
@@ -27,6 +30,8 @@ export interface ProvidersConfig {
   vendorBaseUrls?: Record<string, string>;
   llm?: LlmSettings & { maxConcurrency?: number; requestsPerMinute?: number; tokensPerMinute?: number };
   search?: { searxngUrl?: string; braveApiKey?: string };
+  /** Where company_people_finder columns write the people they find (the store). */
+  children?: ChildRowsWriter;
 }
 
 /** The providers available on this server, by column kind. */
@@ -41,11 +46,14 @@ export function createProviderRegistry(config: ProvidersConfig): ProviderRegistr
 export function createProviders(config: ProvidersConfig & { enrichments?: EnrichmentDefinition[] }): {
   registry: ProviderRegistry;
   catalog: Catalog;
+  /** What discovery tasks search and infer criteria with. */
+  companyFinder: CompanyFinder;
 } {
   const llm = config.llm ?? { models: {} };
+  const search = createSearchClient(config);
   const agent = createAgentProvider({
     resolveModel: createModelResolver(llm),
-    search: createSearchClient(config),
+    search,
     pagePolicy: config.addressPolicy,
     limits: {
       maxConcurrency: llm.maxConcurrency ?? 16,
@@ -75,8 +83,13 @@ export function createProviders(config: ProvidersConfig & { enrichments?: Enrich
     enrichment_field: createFieldProvider(),
     email_finder: createFinderProvider(catalogDeps, 'email_finder'),
     phone_finder: createFinderProvider(catalogDeps, 'phone_finder'),
+    ...createCompanyProviders({ agent, search, children: config.children }),
   };
-  return { registry: { forColumn: (column) => byKind[column.config.kind] }, catalog };
+  return {
+    registry: { forColumn: (column) => byKind[column.config.kind] },
+    catalog,
+    companyFinder: createCompanyFinder({ agent, search }),
+  };
 }
 
 function createSearchClient(config: ProvidersConfig): SearchClient | undefined {

@@ -8,6 +8,8 @@ export interface StoreOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   clock?: Clock;
+  /** SQLite's page cache, in MB (default 64, for a server); one-shot CLI commands need less. */
+  sqliteCacheMb?: number;
 }
 
 export const SQLITE_FILE_NAME = 'enrichbase.sqlite';
@@ -16,7 +18,9 @@ export const SQLITE_FILE_NAME = 'enrichbase.sqlite';
 export async function openStore(options: StoreOptions): Promise<Store> {
   const clock = options.clock ?? systemClock;
   if (options.databaseUrl) return openPostgresStore({ connectionString: options.databaseUrl }, clock);
-  return openSqliteStore(path.join(options.dataDir, SQLITE_FILE_NAME), clock);
+  return openSqliteStore(path.join(options.dataDir, SQLITE_FILE_NAME), clock, {
+    cacheMb: options.sqliteCacheMb,
+  });
 }
 
 export { openPostgresStore, openSqliteStore };

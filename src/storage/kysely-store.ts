@@ -14,6 +14,7 @@ import {
   downstreamKeys,
 } from '../domain/column-graph.ts';
 import { checkColumnSet, type ColumnDraft } from '../domain/column-rules.ts';
+import { PEOPLE_TABLE_COLUMNS, personKeys, withSystemColumns } from '../domain/company.ts';
 import { isInputKind, type ColumnConfig, type TableKind } from '../domain/columns.ts';
 import { IssueCollector, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
@@ -29,12 +30,16 @@ import type {
   Workspace,
 } from '../domain/model.ts';
 import { resolveRowData } from '../domain/rows.ts';
+import type { DiscoveryTask } from '../domain/discovery.ts';
 import type { Run } from '../domain/runs.ts';
 import type { Webhook } from '../domain/webhooks.ts';
 import type {
   CachedResult,
   CellRef,
   CellResult,
+  ChildRowsResult,
+  DiscoveryTaskPatch,
+  NewDiscoveryTask,
   ClaimedCell,
   Clock,
   ColumnPlacement,
@@ -57,11 +62,22 @@ import type {
 import { invalidateCells, removeCells } from './cell-changes.ts';
 import { applyTransitions, type CellTransition } from './counters.ts';
 import type { StoreDb, StoreDialect } from './dialect.ts';
-import { chunks, toApiKey, toCell, toColumn, toIso, toRow, toTable, toWorkspace } from './mapping.ts';
+import {
+  chunks,
+  parseJson,
+  toApiKey,
+  toCell,
+  toColumn,
+  toIso,
+  toRow,
+  toTable,
+  toWorkspace,
+} from './mapping.ts';
 import { EnrichmentQueries } from './enrichments.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { RunQueries } from './runs.ts';
 import { WebhookQueries } from './webhooks.ts';
+import { DiscoveryQueries } from './discovery.ts';
 import type { Database, RowsTable, TablesTable } from './schema.ts';
 
 type Trx = Transaction<Database>;
@@ -91,6 +107,7 @@ export class KyselyStore implements Store {
   readonly #statistics: PlannerStatistics;
   readonly #enrichments: EnrichmentQueries;
   readonly #webhooks: WebhookQueries;
+  readonly #discovery: DiscoveryQueries;
 
   readonly #insertRowsDirect: KyselyStoreOptions['insertRowsDirect'];
 
@@ -103,6 +120,7 @@ export class KyselyStore implements Store {
     this.#enrichments = new EnrichmentQueries(options.db, () => this.#now());
     this.#runs = new RunQueries(options.db, options.dialect, options.clock, this.#statistics);
     this.#webhooks = new WebhookQueries(options.db, options.dialect, options.clock);
+    this.#discovery = new DiscoveryQueries(options.db, options.dialect, options.clock);
     this.kind = options.dialect.kind;
     this.location = options.location;
   }
@@ -212,6 +230,8 @@ export class KyselyStore implements Store {
       input.kind,
       input.columns.map((config, index) => ({ config, path: ['column_configs', index] })),
     );
+    // Company tables get their system columns (after the columns asked for, so paths above stay true).
+    const configs = withSystemColumns(input.kind, input.columns);
     return this.#write(async (trx) => {
       const now = this.#now();
       const tableId = newId();
@@ -231,7 +251,8 @@ export class KyselyStore implements Store {
           updated_at: now,
         })
         .execute();
-      await this.#insertColumns(trx, tableId, input.columns, 0, now);
+      const columns = await this.#insertColumns(trx, tableId, configs, 0, now);
+      await this.#createChildTables(trx, workspaceId, { id: tableId, name: input.name }, columns, now);
       return this.#readDetail(trx, workspaceId, tableId);
     });
   }
@@ -360,6 +381,7 @@ export class KyselyStore implements Store {
         .where('position', '>=', insertAt)
         .execute();
       const created = await this.#insertColumns(trx, tableId, configs, insertAt, now);
+      await this.#createChildTables(trx, workspaceId, table, created, now);
       await trx.updateTable('tables').set({ updated_at: now }).where('id', '=', tableId).execute();
       return created;
     });
@@ -436,6 +458,12 @@ export class KyselyStore implements Store {
         );
       }
       const transitions = await removeCells(trx, tableId, { columnIds: [columnId] });
+      // A people finder's child table goes with it (its rows and cells by ON DELETE CASCADE).
+      await trx
+        .deleteFrom('tables')
+        .where('parent_table_id', '=', tableId)
+        .where('parent_column_id', '=', columnId)
+        .execute();
       await trx.deleteFrom('columns').where('id', '=', columnId).execute();
       await trx
         .updateTable('columns')
@@ -571,6 +599,7 @@ export class KyselyStore implements Store {
         .set((eb) => ({ num_rows: eb('num_rows', '-', found.length) }))
         .where('id', '=', tableId)
         .execute();
+      await this.#deleteChildRows(trx, tableId, found);
       const order = new Map(rowIds.map((id, index) => [id, index]));
       return found.sort((a, b) => order.get(a)! - order.get(b)!);
     });
@@ -828,6 +857,165 @@ export class KyselyStore implements Store {
     return this.#webhooks.nextWebhookDeliveryAt();
   }
 
+  // ── discovery tasks (storage/discovery.ts) ──────────────────────────────────────────────
+
+  createDiscoveryTask(workspaceId: string, input: NewDiscoveryTask): Promise<DiscoveryTask> {
+    return this.#discovery.createDiscoveryTask(workspaceId, input);
+  }
+  getDiscoveryTask(workspaceId: string, taskId: string): Promise<DiscoveryTask> {
+    return this.#discovery.getDiscoveryTask(workspaceId, taskId);
+  }
+  updateDiscoveryTask(
+    workspaceId: string,
+    taskId: string,
+    patch: DiscoveryTaskPatch,
+  ): Promise<DiscoveryTask> {
+    return this.#discovery.updateDiscoveryTask(workspaceId, taskId, patch);
+  }
+
+  // ── company and people tables ─────────────────────────────────────────────────────────
+
+  async addChildRows(
+    workspaceId: string,
+    parentTableId: string,
+    parentColumnId: string,
+    parentRowId: string,
+    input: { rows: Record<string, unknown>[]; parentData: JsonObject },
+  ): Promise<ChildRowsResult> {
+    const result = await this.#write(async (trx) => {
+      await this.#requireTable(trx, workspaceId, parentTableId);
+      const child = await trx
+        .selectFrom('tables')
+        .select('id')
+        .where('parent_table_id', '=', parentTableId)
+        .where('parent_column_id', '=', parentColumnId)
+        .executeTakeFirst();
+      if (!child) throw new NotFoundError('table', `child of column ${parentColumnId}`);
+      await this.#lockTable(trx, workspaceId, child.id);
+      const columns = await this.#readColumns(trx, child.id);
+      const idByKey = new Map(
+        columns
+          .filter((column) => isInputKind(column.config.kind))
+          .map((column) => [column.config.key, column.id] as const),
+      );
+      const keyById = new Map([...idByKey].map(([key, id]) => [id, key] as const));
+      const existing = await trx
+        .selectFrom('rows')
+        .select(['id', 'data'])
+        .where('table_id', '=', child.id)
+        .where('parent_row_id', '=', parentRowId)
+        .orderBy('id')
+        .execute();
+      // Dedupe: the same profile URL is the same person; without one, the same name is.
+      const urls = new Set<string>();
+      const names = new Set<string>();
+      const namesWithoutUrl = new Set<string>();
+      const remember = (data: Record<string, unknown>) => {
+        const keys = personKeys(data);
+        if (keys.url) urls.add(keys.url);
+        if (keys.name) names.add(keys.name);
+        if (keys.name && !keys.url) namesWithoutUrl.add(keys.name);
+      };
+      for (const row of existing) {
+        const byId = parseJson<Record<string, unknown>>(row.data) ?? {};
+        remember(
+          Object.fromEntries(Object.entries(byId).map(([id, value]) => [keyById.get(id) ?? id, value])),
+        );
+      }
+      const fresh: {
+        values: Record<string, unknown>;
+        metadata: null;
+        parentRowId: string;
+        parentData: JsonObject;
+      }[] = [];
+      let skipped = 0;
+      for (const data of input.rows) {
+        const keys = personKeys(data);
+        const duplicate = keys.url
+          ? urls.has(keys.url) || (keys.name !== null && namesWithoutUrl.has(keys.name))
+          : keys.name !== null && names.has(keys.name);
+        if (duplicate || (!keys.url && !keys.name)) {
+          skipped += 1;
+          continue;
+        }
+        remember(data);
+        const values: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(data)) {
+          const id = idByKey.get(key);
+          if (id !== undefined && value !== null && value !== undefined) values[id] = value;
+        }
+        fresh.push({ values, metadata: null, parentRowId, parentData: input.parentData });
+      }
+      const inserted = await this.#insertRowRecords(trx, child.id, fresh);
+      return { childTableId: child.id, insertedRowIds: inserted.map((row) => row.id), skipped };
+    });
+    this.#statistics.noteWrites('rows', result.insertedRowIds.length);
+    return result;
+  }
+
+  /** The people found for company rows leave with them, from every child table. */
+  async #deleteChildRows(trx: Trx, parentTableId: string, parentRowIds: string[]): Promise<void> {
+    const children = await trx
+      .selectFrom('tables')
+      .select('id')
+      .where('parent_table_id', '=', parentTableId)
+      .execute();
+    for (const child of children) {
+      const childRowIds: string[] = [];
+      for (const chunk of chunks(parentRowIds, 1000)) {
+        const rows = await trx
+          .selectFrom('rows')
+          .select('id')
+          .where('table_id', '=', child.id)
+          .where('parent_row_id', 'in', chunk)
+          .execute();
+        childRowIds.push(...rows.map((row) => row.id));
+      }
+      if (childRowIds.length === 0) continue;
+      const transitions = await removeCells(trx, child.id, { rowIds: childRowIds });
+      for (const chunk of chunks(childRowIds, 1000))
+        await trx.deleteFrom('rows').where('id', 'in', chunk).execute();
+      await applyTransitions(trx, transitions, this.#now());
+      await trx
+        .updateTable('tables')
+        .set((eb) => ({ num_rows: eb('num_rows', '-', childRowIds.length) }))
+        .where('id', '=', child.id)
+        .execute();
+    }
+  }
+
+  /** Makes the people table of each new company_people_finder column (kind rules were checked). */
+  async #createChildTables(
+    trx: Trx,
+    workspaceId: string,
+    parent: { id: string; name: string },
+    columns: Column[],
+    now: string,
+  ): Promise<void> {
+    for (const column of columns) {
+      if (column.config.kind !== 'company_people_finder') continue;
+      const childId = newId();
+      await trx
+        .insertInto('tables')
+        .values({
+          id: childId,
+          workspace_id: workspaceId,
+          parent_table_id: parent.id,
+          parent_column_id: column.id,
+          name: `${parent.name} · ${column.config.name}`,
+          description: null,
+          tags: null,
+          kind: 'people',
+          notify: this.#dialect.bool(false),
+          settings: JSON.stringify({ exclude_from_search: false }),
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await this.#insertColumns(trx, childId, [...PEOPLE_TABLE_COLUMNS], 0, now);
+    }
+  }
+
   // ── internals ──────────────────────────────────────────────────────────────────────────
 
   #write<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
@@ -917,22 +1105,28 @@ export class KyselyStore implements Store {
   async #insertRowRecords(
     trx: Trx,
     tableId: string,
-    rows: { values: Record<string, unknown>; metadata: JsonObject | null }[],
+    rows: {
+      values: Record<string, unknown>;
+      metadata: JsonObject | null;
+      parentRowId?: string;
+      parentData?: JsonObject;
+    }[],
   ): Promise<Row[]> {
     if (rows.length === 0) return [];
     const now = this.#now();
     const records = rows.map((row) => ({
       id: newId(),
       table_id: tableId,
-      parent_row_id: null,
+      parent_row_id: row.parentRowId ?? null,
       data: JSON.stringify(row.values),
       metadata: row.metadata === null ? null : JSON.stringify(row.metadata),
+      parent_data: row.parentData === undefined ? null : JSON.stringify(row.parentData),
       created_at: now,
       updated_at: now,
     }));
     if (this.#insertRowsDirect) this.#insertRowsDirect(records);
     else {
-      const perStatement = Math.floor(this.#dialect.maxParameters / 7);
+      const perStatement = Math.floor(this.#dialect.maxParameters / 8);
       for (const chunk of chunks(records, perStatement)) await trx.insertInto('rows').values(chunk).execute();
     }
     await trx
@@ -949,6 +1143,7 @@ export class KyselyStore implements Store {
       parentRowId: record.parent_row_id,
       values: rows[index]!.values,
       metadata: rows[index]!.metadata,
+      parentData: rows[index]!.parentData ?? null,
     }));
   }
 

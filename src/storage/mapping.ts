@@ -104,6 +104,7 @@ export function toRow(row: Selectable<RowsTable>): Row {
     parentRowId: row.parent_row_id,
     values: parseJson<Record<string, unknown>>(row.data)!,
     metadata: parseJson<JsonObject>(row.metadata),
+    parentData: parseJson<JsonObject>(row.parent_data ?? null),
   };
 }
 

@@ -421,14 +421,17 @@ export class RunQueries implements RunStore {
       .where('id', 'in', runIds.length > 0 ? runIds : [NO_ID])
       .execute();
     const rows = new Map<string, Record<string, unknown>>();
+    const parents = new Map<string, Record<string, unknown>>();
     const answers = new Map<string, Map<string, unknown>>();
     for (const chunk of chunks(rowIds, 500)) {
       for (const row of await trx
         .selectFrom('rows')
-        .select(['id', 'data'])
+        .select(['id', 'data', 'parent_data'])
         .where('id', 'in', chunk)
         .execute()) {
         rows.set(row.id, parseJson<Record<string, unknown>>(row.data) ?? {});
+        const parent = parseJson<Record<string, unknown>>(row.parent_data ?? null);
+        if (parent) parents.set(row.id, parent);
       }
       const done = await trx
         .selectFrom('cells')
@@ -473,6 +476,7 @@ export class RunQueries implements RunStore {
         column,
         tableKind: table.kind as TableKind,
         values,
+        parentValues: parents.get(cell.row_id),
         cacheNotBefore: cell.run_id ? notBefore.get(cell.run_id) : undefined,
       };
     });

@@ -31,6 +31,8 @@ export interface TablesTable {
   id: string;
   workspace_id: string;
   parent_table_id: string | null;
+  /** The company_people_finder column that made this child table (migration 0006). */
+  parent_column_id: ColumnType<string | null, string | null | undefined, string | null>;
   name: string;
   description: string | null;
   tags: JsonText | null;
@@ -68,6 +70,8 @@ export interface RowsTable {
   /** Input values keyed by column id. */
   data: JsonText;
   metadata: JsonText | null;
+  /** A child row's parent row values by key, as found (migration 0006). */
+  parent_data: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -183,6 +187,23 @@ export interface WebhookDeliveriesTable {
   delivered_at: Timestamp | null;
 }
 
+export interface DiscoveryTasksTable {
+  id: string;
+  workspace_id: string;
+  query: string;
+  desired_num_results: number;
+  criteria: JsonText;
+  exclude_domains: JsonText;
+  status: string;
+  table_id: string | null;
+  run_id: string | null;
+  num_candidates: Generated<number>;
+  exhausted: ColumnType<number | boolean, number | boolean | undefined, number | boolean>;
+  reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
@@ -196,4 +217,5 @@ export interface Database {
   vendor_credentials: VendorCredentialsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  discovery_tasks: DiscoveryTasksTable;
 }

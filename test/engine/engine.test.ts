@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyCellCounts } from '../../src/domain/cell-status.ts';
-import type { Store } from '../../src/engine/ports.ts';
-import { createTable, tableCells, testEngine, vendorColumn } from '../fixtures/engine.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import { systemClock, type Store } from '../../src/engine/ports.ts';
+import { createTable, SILENT, tableCells, testEngine, vendorColumn } from '../fixtures/engine.ts';
 import { FakeClock } from '../fixtures/fake-clock.ts';
 import { startFakeVendor, type FakeVendor } from '../fixtures/fake-vendor.ts';
 import { openTestStore, STORE_KINDS, type TestStore } from '../fixtures/stores.ts';
@@ -253,17 +254,24 @@ describe.each(STORE_KINDS)('engine on %s', (kind) => {
       ws,
       [
         { key: 'name', name: 'Name' },
-        { kind: 'company_profile', key: 'profile', name: 'Profile' },
+        { kind: 'discovery_scores', key: 'scores', name: 'Scores' },
       ],
       [{ name: 'Ada' }],
     );
-    const engine = testEngine(store);
+    // Every kind has a provider on this server: a registry without one stands for a kind added later.
+    const engine = new Engine({
+      store,
+      providers: { forColumn: () => undefined },
+      clock: systemClock,
+      logger: SILENT,
+      options: { flushIntervalMs: 1 },
+    });
     await engine.startRun(ws, t.tableId, { mode: 'new', rowIds: null, columnIds: null });
     await engine.drain();
     const [cell] = await tableCells(store, ws, t.tableId);
     expect(cell).toMatchObject({
       status: 'failed',
-      error: { type: 'unsupported_column', message: expect.stringContaining('company_profile') },
+      error: { type: 'unsupported_column', message: expect.stringContaining('discovery_scores') },
     });
   });
 

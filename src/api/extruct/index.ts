@@ -16,6 +16,8 @@ import { HealthcheckOutputSchema } from './schemas.ts';
 import { registerTableRoutes } from './tables.ts';
 import { registerUserRoutes } from './user.ts';
 import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks.ts';
+import { registerDiscoveryRoutes } from './discovery.ts';
+import type { DiscoveryService } from '../../engine/discovery.ts';
 
 const ENTITY_NAMES = {
   workspace: 'Workspace',
@@ -29,6 +31,7 @@ const ENTITY_NAMES = {
   waterfall: 'Waterfall',
   webhook: 'Webhook',
   webhook_delivery: 'Webhook delivery',
+  discovery_task: 'Discovery task',
 } as const satisfies Record<EntityName, string>;
 
 const healthcheck = createRoute({
@@ -46,6 +49,7 @@ export function createExtructApp(
   events: TableEvents,
   logger: Logger,
   webhooks?: WebhookRouteDeps,
+  discovery?: DiscoveryService,
 ): OpenAPIHono<AuthEnv> {
   const app = createDialectApp({ notFound: (entity) => `${ENTITY_NAMES[entity]} not found` }, logger);
   app.openapi(healthcheck, (c) => c.json({ status: 'ok' as const }, 200));
@@ -61,5 +65,6 @@ export function createExtructApp(
   registerEventRoutes(app, store, events);
   if (webhooks) registerWebhookRoutes(app, store, webhooks);
   registerCsvRoutes(app, store, engine);
+  if (discovery) registerDiscoveryRoutes(app, store, discovery);
   return app;
 }

@@ -100,7 +100,7 @@ export function createRowRenderer(columns: Column[]): (row: RowWithCells) => Row
       parent_row_id: row.parentRowId,
       data,
       metadata: row.metadata,
-      parent_data: null,
+      parent_data: row.parentData ?? null,
     };
   };
 }

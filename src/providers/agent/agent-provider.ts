@@ -153,8 +153,19 @@ function rowContext(request: ProviderRequest, wholeRow: boolean): string {
   const lines = keys
     .filter((key) => key !== request.column.config.key && !isEmptyValue(request.values[key]))
     .map((key) => `- ${key}: ${clip(formatTemplateValue(request.values[key]), 2_000)}`);
+  // A person found by a people finder works at the parent row's company: say which.
+  const parent = request.parentValues;
+  if (parent && request.tableKind === 'people') {
+    for (const key of PARENT_CONTEXT_KEYS) {
+      if (isEmptyValue(request.values[key]) && !isEmptyValue(parent[key]))
+        lines.push(`- ${key}: ${clip(formatTemplateValue(parent[key]), 500)}`);
+    }
+  }
   return lines.join('\n');
 }
+
+/** Keys of a people row's parent company row injected into its prompts. */
+const PARENT_CONTEXT_KEYS = ['company_name', 'company_website'];
 
 interface RunInput {
   deps: AgentProviderDeps;

@@ -1,5 +1,6 @@
 import type { ParamSourceSchema } from '../../domain/columns.ts';
 import { meetsRunCondition } from '../../domain/formula.ts';
+import { normalizeAnswer } from '../../domain/output-formats.ts';
 import type { CellValue } from '../../domain/model.ts';
 import { isEmptyValue } from '../../domain/rows.ts';
 import type {
@@ -335,6 +336,22 @@ function finderParams(values: Record<string, unknown>): Record<string, unknown> 
   return params;
 }
 
+/** Company keys a people row may take from its parent company row when it has none of its own. */
+const PARENT_COMPANY_KEYS = ['company_website', 'company_name', 'domain', 'website', 'company_domain'];
+
+/** The row's values, with the company's website and name from the parent row where the row has none. */
+function withParentCompany(
+  values: Record<string, unknown>,
+  parent: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  if (!parent) return values;
+  const merged = { ...values };
+  for (const key of PARENT_COMPANY_KEYS) {
+    if (isEmptyValue(merged[key]) && !isEmptyValue(parent[key])) merged[key] = parent[key];
+  }
+  return merged;
+}
+
 /**
  * Extruct's `email_finder` and `phone_finder` columns: the default waterfall over the vendors this
  * workspace has keys for, reading the person from the row's conventional keys (full_name, profile_url,
@@ -353,7 +370,7 @@ export function createFinderProvider(
           kind: 'fail',
           error: { kind: 'non_retryable', message: `No ${kind} waterfall in this server's catalog` },
         };
-      const params = finderParams(request.values);
+      const params = finderParams(withParentCompany(request.values, request.parentValues));
       const hasPerson = Boolean(params.linkedin_url || (params.full_name ?? params.first_name));
       if (!hasPerson) {
         return {
@@ -389,7 +406,7 @@ export function createFinderProvider(
               },
             };
           }
-          return runWaterfall(deps, {
+          const result = await runWaterfall(deps, {
             shape,
             stepIds: configured,
             verifierId: null,
@@ -397,10 +414,23 @@ export function createFinderProvider(
             workspaceId: request.workspaceId,
             signal,
           });
+          return kind === 'phone_finder' ? withE164Phone(result) : result;
         },
       };
     },
   };
+}
+
+/** Vendors write phone numbers their own way; a phone_finder answers them in E.164. */
+function withE164Phone(result: ProviderResult): ProviderResult {
+  if (!result.ok) return result;
+  const answer = result.value.answer;
+  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return result;
+  const phone = (answer as Record<string, unknown>).phone;
+  if (typeof phone !== 'string') return result;
+  const normalized = normalizeAnswer('phone', phone);
+  if (!normalized.ok || typeof normalized.answer !== 'string') return result;
+  return { ...result, value: { ...result.value, answer: { ...answer, phone: normalized.answer } } };
 }
 
 /** Verifier results vary by vendor: a boolean `is_valid`, or a status saying the address delivers. */

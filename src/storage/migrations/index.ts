@@ -4,9 +4,19 @@ import { runs } from './0002-runs.ts';
 import { costs } from './0003-costs.ts';
 import { enrichments } from './0004-enrichments.ts';
 import { webhooks } from './0005-webhooks.ts';
+import { companyPeople } from './0006-company-people.ts';
+import { discoveryTasks } from './0007-discovery-tasks.ts';
 import type { SqlMigration } from './types.ts';
 
-const MIGRATIONS: readonly SqlMigration[] = [initial, runs, costs, enrichments, webhooks];
+const MIGRATIONS: readonly SqlMigration[] = [
+  initial,
+  runs,
+  costs,
+  enrichments,
+  webhooks,
+  companyPeople,
+  discoveryTasks,
+];
 
 /** Feeds the numbered migrations for one store to Kysely's Migrator (which locks and records them). */
 export function migrationProvider(store: 'sqlite' | 'postgres'): MigrationProvider {

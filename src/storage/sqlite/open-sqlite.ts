@@ -35,15 +35,22 @@ function sqliteDialect(database: Sqlite.Database): Dialect {
   };
 }
 
+/** The page cache of a server: big tables' hot pages stay in memory. */
+export const DEFAULT_SQLITE_CACHE_MB = 64;
+
 /** Opens (creating if needed) the SQLite file, in WAL mode, and brings its schema up to date. */
-export async function openSqliteStore(file: string, clock: Clock): Promise<KyselyStore> {
+export async function openSqliteStore(
+  file: string,
+  clock: Clock,
+  options: { cacheMb?: number } = {},
+): Promise<KyselyStore> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const database = new Sqlite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  database.pragma('cache_size = -65536');
+  database.pragma(`cache_size = -${(options.cacheMb ?? DEFAULT_SQLITE_CACHE_MB) * 1024}`);
   database.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({ dialect: sqliteDialect(database) });
   await runMigrations(new Migrator({ db, provider: migrationProvider('sqlite') }));
