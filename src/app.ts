@@ -75,6 +75,12 @@ export async function buildApp(
 
   const addressPolicy = { allowPrivate: config.httpAllowPrivate, allowedHosts: config.httpAllowedHosts };
   const credentials: CredentialLookup = async (workspaceId, provider) => {
+    // A custom connector's "key" is its header templates, stored encrypted with it.
+    const connector = /^connector:(\d+)$/.exec(provider);
+    if (connector) {
+      const headers = await store.getConnectorHeaders(workspaceId, Number(connector[1]));
+      return headers ? secretBox.decrypt(headers) : undefined;
+    }
     const secret = await store.getVendorSecret(workspaceId, provider);
     return secret ? secretBox.decrypt(secret) : config.vendorKeys[provider];
   };

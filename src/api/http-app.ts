@@ -57,7 +57,14 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono {
   );
   app.route(
     '/',
-    createDatabarApp({ store, engine, catalog: options.catalog, secrets: options.secretBox, logger }),
+    createDatabarApp({
+      store,
+      engine,
+      catalog: options.catalog,
+      secrets: options.secretBox,
+      logger,
+      addressPolicy: options.addressPolicy ?? STRICT_POLICY,
+    }),
   );
   app.route('/', createDocsApp());
   app.route('/', createMcpApp(store, app, options.maxBodyBytes));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConnectorSnapshotSchema } from './connectors.ts';
 
 /**
  * Column configs: the discriminated union of seed 003, plus our `formula` and `http` kinds.
@@ -184,6 +185,8 @@ export const EnrichmentColumnConfigSchema = z
         enrichment_id: z.number().int(),
         mapping: z.record(z.string(), ParamSourceSchema),
         ...automation,
+        /** A custom connector's non-secret description, as it was when the table added it. */
+        connector: ConnectorSnapshotSchema.nullable().optional(),
       })
       .meta({ id: 'EnrichmentColumnSchema' }),
   })

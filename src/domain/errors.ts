@@ -43,7 +43,8 @@ export type EntityName =
   | 'waterfall'
   | 'webhook'
   | 'webhook_delivery'
-  | 'discovery_task';
+  | 'discovery_task'
+  | 'connector';
 
 /** An object does not exist, or belongs to another workspace: the two are indistinguishable on purpose. */
 export class NotFoundError extends Error {

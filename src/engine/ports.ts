@@ -1,5 +1,6 @@
 import type { CellCounts, CellStatus } from '../domain/cell-status.ts';
 import type { ColumnConfig, TableKind } from '../domain/columns.ts';
+import type { ConnectorSnapshot } from '../domain/connectors.ts';
 import type { CriterionDefinition, DiscoveryStatus, DiscoveryTask } from '../domain/discovery.ts';
 import type { Run, RunMode, SkipReason } from '../domain/runs.ts';
 import type { Webhook, WebhookDelivery, WebhookEvent } from '../domain/webhooks.ts';
@@ -319,7 +320,39 @@ export interface DiscoveryStore {
   updateDiscoveryTask(workspaceId: string, taskId: string, patch: DiscoveryTaskPatch): Promise<DiscoveryTask>;
 }
 
-export interface Store extends RunStore, EnrichmentStore, WebhookStore, ChildRowsWriter, DiscoveryStore {
+/** A workspace's custom connector as stored: its snapshot (catalog id included) and when it was made. */
+export interface StoredConnector {
+  connector: ConnectorSnapshot;
+  createdAt: string;
+}
+
+/**
+ * Custom connectors (ext): a workspace's own HTTP APIs in its catalog. Header templates are
+ * encrypted by the caller and only ever read back for a call.
+ *
+ * @example
+ *   const { connector } = await store.createConnector(ws, { spec, encryptedHeaders: box.encrypt(json) });
+ *   await store.getConnectorHeaders(ws, connector.id); // the encrypted headers, for the call
+ */
+export interface ConnectorStore {
+  createConnector(
+    workspaceId: string,
+    input: { spec: Omit<ConnectorSnapshot, 'id'>; encryptedHeaders: string | null },
+  ): Promise<StoredConnector>;
+  listConnectors(workspaceId: string): Promise<StoredConnector[]>;
+  /** By catalog id (CONNECTOR_ID_OFFSET + n); undefined when the workspace has no such connector. */
+  getConnector(workspaceId: string, catalogId: number): Promise<StoredConnector | undefined>;
+  getConnectorHeaders(workspaceId: string, catalogId: number): Promise<string | null | undefined>;
+  deleteConnector(workspaceId: string, catalogId: number): Promise<StoredConnector>;
+}
+
+export interface Store
+  extends RunStore,
+    EnrichmentStore,
+    WebhookStore,
+    ChildRowsWriter,
+    DiscoveryStore,
+    ConnectorStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, for people: a file path or a redacted URL. */
   readonly location: string;

@@ -101,5 +101,6 @@ function createSearchClient(config: ProvidersConfig): SearchClient | undefined {
 export type { AddressPolicy } from './http/address-guard.ts';
 export { builtinEnrichments, systemMxResolver, type MxResolver } from './catalog/builtins.ts';
 export { createCatalog, type Catalog } from './catalog/catalog.ts';
+export { connectorDefinition, connectorProvider } from './catalog/custom-connector.ts';
 export type { CredentialLookup, WaterfallStep } from './catalog/enrichment-provider.ts';
 export type { EnrichmentDefinition, WaterfallDefinition } from './catalog/types.ts';

@@ -30,6 +30,7 @@ import type {
   Workspace,
 } from '../domain/model.ts';
 import { resolveRowData } from '../domain/rows.ts';
+import type { ConnectorSnapshot } from '../domain/connectors.ts';
 import type { DiscoveryTask } from '../domain/discovery.ts';
 import type { Run } from '../domain/runs.ts';
 import type { Webhook } from '../domain/webhooks.ts';
@@ -46,6 +47,7 @@ import type {
   DeliveryAttemptOutcome,
   NewTableEnrichment,
   NewWebhook,
+  StoredConnector,
   WebhookPatch,
   RowFilter,
   RunRequest,
@@ -73,6 +75,7 @@ import {
   toTable,
   toWorkspace,
 } from './mapping.ts';
+import { ConnectorQueries } from './connectors.ts';
 import { EnrichmentQueries } from './enrichments.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { RunQueries } from './runs.ts';
@@ -106,6 +109,7 @@ export class KyselyStore implements Store {
   readonly #runs: RunQueries;
   readonly #statistics: PlannerStatistics;
   readonly #enrichments: EnrichmentQueries;
+  readonly #connectors: ConnectorQueries;
   readonly #webhooks: WebhookQueries;
   readonly #discovery: DiscoveryQueries;
 
@@ -118,6 +122,7 @@ export class KyselyStore implements Store {
     this.#insertRowsDirect = options.insertRowsDirect;
     this.#statistics = new PlannerStatistics(options.db, options.dialect.kind === 'postgres');
     this.#enrichments = new EnrichmentQueries(options.db, () => this.#now());
+    this.#connectors = new ConnectorQueries(options.db, () => this.#now());
     this.#runs = new RunQueries(options.db, options.dialect, options.clock, this.#statistics);
     this.#webhooks = new WebhookQueries(options.db, options.dialect, options.clock);
     this.#discovery = new DiscoveryQueries(options.db, options.dialect, options.clock);
@@ -855,6 +860,27 @@ export class KyselyStore implements Store {
   }
   nextWebhookDeliveryAt(): Promise<number | undefined> {
     return this.#webhooks.nextWebhookDeliveryAt();
+  }
+
+  // ── custom connectors (storage/connectors.ts) ───────────────────────────────────────────
+
+  createConnector(
+    workspaceId: string,
+    input: { spec: Omit<ConnectorSnapshot, 'id'>; encryptedHeaders: string | null },
+  ): Promise<StoredConnector> {
+    return this.#connectors.createConnector(workspaceId, input);
+  }
+  listConnectors(workspaceId: string): Promise<StoredConnector[]> {
+    return this.#connectors.listConnectors(workspaceId);
+  }
+  getConnector(workspaceId: string, catalogId: number): Promise<StoredConnector | undefined> {
+    return this.#connectors.getConnector(workspaceId, catalogId);
+  }
+  getConnectorHeaders(workspaceId: string, catalogId: number): Promise<string | null | undefined> {
+    return this.#connectors.getConnectorHeaders(workspaceId, catalogId);
+  }
+  deleteConnector(workspaceId: string, catalogId: number): Promise<StoredConnector> {
+    return this.#connectors.deleteConnector(workspaceId, catalogId);
   }
 
   // ── discovery tasks (storage/discovery.ts) ──────────────────────────────────────────────

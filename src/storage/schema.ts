@@ -133,6 +133,16 @@ export interface CacheEntriesTable {
   expires_at: number;
 }
 
+export interface ConnectorsTable {
+  id: Generated<number>;
+  workspace_id: string;
+  /** The non-secret ConnectorSnapshot (without its id), as JSON. */
+  spec: JsonText;
+  /** The header templates, encrypted (AES-256-GCM by the server's secret), or null. */
+  headers: string | null;
+  created_at: Timestamp;
+}
+
 export interface TableEnrichmentsTable {
   id: Generated<number>;
   workspace_id: string;
@@ -218,4 +228,5 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   discovery_tasks: DiscoveryTasksTable;
+  connectors: ConnectorsTable;
 }

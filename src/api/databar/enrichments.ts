@@ -7,7 +7,8 @@ import type { Column } from '../../domain/model.ts';
 import type { RunMode } from '../../domain/runs.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { Store } from '../../engine/ports.ts';
-import type { Catalog, EnrichmentDefinition, WaterfallDefinition } from '../../providers/index.ts';
+import { connectorDefinition, type Catalog, type EnrichmentDefinition, type WaterfallDefinition } from '../../providers/index.ts';
+import { CONNECTOR_ID_OFFSET, type ConnectorSnapshot } from '../../domain/connectors.ts';
 import type { AuthEnv } from '../shared/auth.ts';
 import { DATABAR, ERRORS, json, jsonBody, TableParamsSchema, tableIdOf } from './common.ts';
 import { keyFor, uniqueName } from '../../domain/column-names.ts';
@@ -141,6 +142,21 @@ function summaryOf(definition: EnrichmentDefinition): zod.infer<typeof Enrichmen
   };
 }
 
+/** A catalog enrichment, or one of the workspace's custom connectors (with its snapshot). */
+async function findEnrichment(
+  store: Store,
+  catalog: Catalog,
+  workspaceId: string,
+  id: number,
+): Promise<{ definition: EnrichmentDefinition; connector?: ConnectorSnapshot } | undefined> {
+  if (id < CONNECTOR_ID_OFFSET) {
+    const definition = catalog.enrichment(id);
+    return definition ? { definition } : undefined;
+  }
+  const stored = await store.getConnector(workspaceId, id);
+  return stored ? { definition: connectorDefinition(stored.connector), connector: stored.connector } : undefined;
+}
+
 function waterfallOf(waterfall: WaterfallDefinition): zod.infer<typeof WaterfallSchema> {
   return {
     identifier: waterfall.identifier,
@@ -241,13 +257,23 @@ export function registerEnrichmentRoutes(
   engine: Engine,
   catalog: Catalog,
 ): void {
-  app.openapi(listEnrichments, (c) => c.json(catalog.enrichments.map(summaryOf), 200));
+  app.openapi(listEnrichments, async (c) => {
+    // The server's catalog, then the workspace's own connectors.
+    const connectors = await store.listConnectors(c.get('workspace').id);
+    const definitions = [
+      ...catalog.enrichments,
+      ...connectors.map(({ connector }) => connectorDefinition(connector)),
+    ];
+    return c.json(definitions.map(summaryOf), 200);
+  });
 
-  app.openapi(getEnrichment, (c) => {
-    const definition = /^\d+$/.test(c.req.valid('param').enrichment_id)
-      ? catalog.enrichment(Number(c.req.valid('param').enrichment_id))
+  app.openapi(getEnrichment, async (c) => {
+    const raw = c.req.valid('param').enrichment_id;
+    const found = /^\d+$/.test(raw)
+      ? await findEnrichment(store, catalog, c.get('workspace').id, Number(raw))
       : undefined;
-    if (!definition) throw new NotFoundError('enrichment', c.req.valid('param').enrichment_id);
+    const definition = found?.definition;
+    if (!definition) throw new NotFoundError('enrichment', raw);
     return c.json(
       { ...summaryOf(definition), params: definition.params, response_fields: definition.response_fields },
       200,
@@ -268,7 +294,8 @@ export function registerEnrichmentRoutes(
     const workspaceId = c.get('workspace').id;
     const { columns } = await store.getTable(workspaceId, tableId);
     const issues = new IssueCollector();
-    const definition = catalog.enrichment(body.enrichment);
+    const found = await findEnrichment(store, catalog, workspaceId, body.enrichment);
+    const definition = found?.definition;
     if (!definition)
       issues.add(
         ['enrichment'],
@@ -293,6 +320,7 @@ export function registerEnrichmentRoutes(
               mapping,
               run_if: runIf,
               launch_strategy: body.launch_strategy,
+              connector: found?.connector ?? null,
             },
           }),
         ),

@@ -32,6 +32,7 @@ const ENTITY_NAMES = {
   webhook: 'Webhook',
   webhook_delivery: 'Webhook delivery',
   discovery_task: 'Discovery task',
+  connector: 'Connector',
 } as const satisfies Record<EntityName, string>;
 
 const healthcheck = createRoute({

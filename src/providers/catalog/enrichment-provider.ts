@@ -12,6 +12,7 @@ import type {
 } from '../../engine/ports.ts';
 import type { AddressPolicy } from '../http/address-guard.ts';
 import type { Catalog } from './catalog.ts';
+import { connectorDefinition } from './custom-connector.ts';
 import type {
   ConnectorContext,
   ConnectorResult,
@@ -118,7 +119,10 @@ export function createEnrichmentProvider(deps: EnrichmentProviderDeps): Provider
       const config = request.column.config;
       if (config.kind !== 'enrichment')
         return { kind: 'fail', error: { kind: 'non_retryable', message: 'not an enrichment column' } };
-      const definition = deps.catalog.enrichment(config.value.enrichment_id);
+      // A custom connector runs from the snapshot its column keeps: no lookup, on any worker.
+      const definition = config.value.connector
+        ? connectorDefinition(config.value.connector)
+        : deps.catalog.enrichment(config.value.enrichment_id);
       if (!definition) {
         return {
           kind: 'fail',

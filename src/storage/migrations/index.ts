@@ -6,6 +6,7 @@ import { enrichments } from './0004-enrichments.ts';
 import { webhooks } from './0005-webhooks.ts';
 import { companyPeople } from './0006-company-people.ts';
 import { discoveryTasks } from './0007-discovery-tasks.ts';
+import { connectors } from './0008-connectors.ts';
 import type { SqlMigration } from './types.ts';
 
 const MIGRATIONS: readonly SqlMigration[] = [
@@ -16,6 +17,7 @@ const MIGRATIONS: readonly SqlMigration[] = [
   webhooks,
   companyPeople,
   discoveryTasks,
+  connectors,
 ];
 
 /** Feeds the numbered migrations for one store to Kysely's Migrator (which locks and records them). */
