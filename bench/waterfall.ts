@@ -13,7 +13,7 @@ import pLimit from 'p-limit';
 import { ColumnConfigSchema } from '../src/domain/columns.ts';
 import type { Column } from '../src/domain/model.ts';
 import { Engine } from '../src/engine/engine.ts';
-import { systemClock, type ProviderRegistry } from '../src/engine/ports.ts';
+import { directExecuteContext, systemClock, type ProviderRegistry } from '../src/engine/ports.ts';
 import { VENDOR_ENRICHMENTS } from '../src/providers/catalog/vendors/index.ts';
 import { builtinEnrichments, createCatalog, createProviderRegistry } from '../src/providers/index.ts';
 import { createTable, SILENT } from '../test/fixtures/engine.ts';
@@ -214,7 +214,7 @@ async function bareRun(rows: Record<string, string>[]): Promise<Outcome> {
         limit(async () => {
           const call = provider.prepare({ column, tableKind: 'generic', values, workspaceId: 'bench' });
           if (call.kind !== 'call') return void (failed += 1);
-          const outcome = await call.execute({ signal: new AbortController().signal });
+          const outcome = await call.execute(directExecuteContext(new AbortController().signal));
           if (outcome.ok) {
             done += 1;
             cost += outcome.cost ?? 0;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Run } from '../domain/runs.ts';
-import { LimiterRegistry, ProviderTrippedError, type ProviderLimiter } from './limiter.ts';
+import { LimiterRegistry, ProviderTrippedError, type Permit, type ProviderLimiter } from './limiter.ts';
 import type {
   CachedResult,
   CellOutcome,
@@ -15,6 +15,7 @@ import type {
   ProviderResult,
   RunRequest,
   Store,
+  Usage,
 } from './ports.ts';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry.ts';
 
@@ -565,23 +566,40 @@ export class Engine {
     this.providerCalls += 1;
     let result: ProviderResult;
     try {
-      result = await prepared.execute({ signal });
+      result = await prepared.execute({
+        signal,
+        limited: (key, limits, work) => this.#limited(this.limiters.get(key, limits), signal, work),
+      });
     } catch (error) {
       result = {
         ok: false,
         error: { kind: 'retryable', message: `Provider call failed: ${(error as Error).message}` },
       };
     }
-    permit.release({
-      rateLimited: !result.ok && result.error.kind === 'rate_limited',
-      retryAfterMs: result.ok ? undefined : result.error.retryAfterMs,
-      tokensUsed:
-        result.ok && result.usage
-          ? (result.usage.inputTokens ?? 0) + (result.usage.outputTokens ?? 0)
-          : undefined,
-      refused: !result.ok && result.error.kind === 'auth' ? result.error : undefined,
-    });
+    permit.release(releaseOutcome(result));
     return result;
+  }
+
+  /** A call made inside another (a waterfall's step) under its own provider's limiter as well. */
+  async #limited<Result extends { ok: true } | { ok: false; error: ProviderError }>(
+    limiter: ProviderLimiter,
+    signal: AbortSignal,
+    work: () => Promise<Result>,
+  ): Promise<Result | { ok: false; error: ProviderError }> {
+    let permit;
+    try {
+      permit = await limiter.acquire(signal);
+    } catch (error) {
+      if (error instanceof ProviderTrippedError) return { ok: false, error: error.providerError };
+      throw error;
+    }
+    let result: Result | undefined;
+    try {
+      result = await work();
+      return result;
+    } finally {
+      permit.release(result ? releaseOutcome(result) : {});
+    }
   }
 
   #outcomeOfError(cell: ClaimedCell, error: ProviderError, cost: number): CellOutcome {
@@ -641,4 +659,19 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 /** Shutdown polls in real time: the process is leaving whatever the injected clock says. */
 function sleepReal(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What a limiter learns from a call's result: 429s and Retry-After, tokens used, refused credentials. */
+function releaseOutcome(
+  result: { ok: true; usage?: Usage } | { ok: false; error: ProviderError },
+): Parameters<Permit['release']>[0] {
+  if (result.ok) {
+    const usage = result.usage;
+    return { tokensUsed: usage ? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0) : undefined };
+  }
+  return {
+    rateLimited: result.error.kind === 'rate_limited',
+    retryAfterMs: result.error.retryAfterMs,
+    refused: result.error.kind === 'auth' ? result.error : undefined,
+  };
 }

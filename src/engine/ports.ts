@@ -347,12 +347,7 @@ export interface ConnectorStore {
 }
 
 export interface Store
-  extends RunStore,
-    EnrichmentStore,
-    WebhookStore,
-    ChildRowsWriter,
-    DiscoveryStore,
-    ConnectorStore {
+  extends RunStore, EnrichmentStore, WebhookStore, ChildRowsWriter, DiscoveryStore, ConnectorStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, for people: a file path or a redacted URL. */
   readonly location: string;
@@ -560,6 +555,26 @@ export interface ProviderRequest {
 }
 
 /** What a provider will do for one cell, decided before any call (so missing inputs cost nothing). */
+/** What a provider's call may use of the engine while it runs. */
+export interface ExecuteContext {
+  signal: AbortSignal;
+  /**
+   * Runs `work` under another process-wide limiter as well, for calls made on the way (a waterfall's
+   * steps under each vendor's own limits, shared with that vendor's columns). A refused provider
+   * (tripped on auth) answers its error without running `work`.
+   */
+  limited: <Result extends { ok: true } | { ok: false; error: ProviderError }>(
+    limiterKey: string,
+    limits: ProviderLimits | undefined,
+    work: () => Promise<Result>,
+  ) => Promise<Result | { ok: false; error: ProviderError }>;
+}
+
+/** A context whose calls pass no limiter: for calls made outside the engine (discovery's planning, benchmarks). */
+export function directExecuteContext(signal: AbortSignal): ExecuteContext {
+  return { signal, limited: (_key, _limits, work) => work() };
+}
+
 export type PreparedCall =
   | {
       kind: 'call';
@@ -569,7 +584,7 @@ export type PreparedCall =
       /** Identical work has an identical key: one call, reused across rows, runs and tables. */
       cacheKey?: string;
       estimatedTokens?: number;
-      execute(context: { signal: AbortSignal }): Promise<ProviderResult>;
+      execute(context: ExecuteContext): Promise<ProviderResult>;
     }
   | { kind: 'skip'; reason: SkipReason; message: string }
   | { kind: 'fail'; error: ProviderError };
@@ -579,7 +594,7 @@ export type PreparedCall =
  *
  * @example
  *   const prepared = provider.prepare({ column, tableKind: 'generic', values: { name: 'Acme' }, workspaceId });
- *   if (prepared.kind === 'call') await prepared.execute({ signal });
+ *   if (prepared.kind === 'call') await prepared.execute(directExecuteContext(signal));
  */
 export interface Provider {
   readonly name: string;

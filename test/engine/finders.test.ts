@@ -96,6 +96,50 @@ describe.each(STORE_KINDS)('Extruct finder columns on %s', (kind) => {
     });
   });
 
+  it("keeps a waterfall's steps within each vendor's own limits", async () => {
+    const slow = await startFakeHunter({ apiKey: 'hunter-key', people: [], latencyMs: 60 });
+    try {
+      const names = Array.from({ length: 24 }, (_, index) => ({
+        full_name: `Person ${index} Example`,
+        company_website: 'https://analytical.test',
+      }));
+      const t = await createTable(
+        store,
+        ws,
+        [
+          { key: 'full_name', name: 'Full name' },
+          { key: 'company_website', name: 'Company website' },
+          { kind: 'email_finder', key: 'email', name: 'Email' },
+        ],
+        names,
+      );
+      const run = new Engine({
+        store,
+        providers: createProviderRegistry({
+          addressPolicy: { allowPrivate: true, allowedHosts: [] },
+          catalog: createCatalog(VENDOR_ENRICHMENTS),
+          credentials: (_workspace, provider) =>
+            Promise.resolve(provider === 'hunter' ? 'hunter-key' : undefined),
+          vendorBaseUrls: { hunter: slow.url },
+        }),
+        clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+        logger: SILENT,
+        options: { flushIntervalMs: 1 },
+      });
+      await run.startRun(ws, t.tableId, { mode: 'new', rowIds: null, columnIds: null });
+      await run.drain();
+      const cells = await tableCells(store, ws, t.tableId);
+      expect(cells.filter((cell) => cell.status === 'done')).toHaveLength(24);
+      expect(slow.stats.requests).toBe(24);
+      // The waterfall column itself has no concurrency limit; Hunter's Email Finder allows 5 at once.
+      const hunterLimit = VENDOR_ENRICHMENTS.find((e) => e.slug === 'hunter_email_finder')!.limits!;
+      expect(slow.stats.peakInFlight).toBeLessThanOrEqual(hunterLimit.maxConcurrency!);
+      expect(slow.stats.peakInFlight).toBeGreaterThan(1);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('fails at once, saying how to add a vendor, when none is configured', async () => {
     const t = await people('Grace Hopper');
     const run = engine({});

@@ -116,6 +116,7 @@ function contextFor(
     baseUrl: fake.url,
     addressPolicy: { allowPrivate: true, allowedHosts: [] },
     signal: options.signal ?? new AbortController().signal,
+    limited: (_key, _limits, work) => work(),
   };
 }
 

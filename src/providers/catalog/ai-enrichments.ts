@@ -64,7 +64,10 @@ export function aiEnrichments(agent: Provider): EnrichmentDefinition[] {
       });
       if (prepared.kind === 'skip') return { ok: true, data: null };
       if (prepared.kind === 'fail') return { ok: false, error: prepared.error };
-      const result = await prepared.execute({ signal: context.signal });
+      // The model's own limiter (concurrency, requests and tokens per minute) applies as in an agent column.
+      const result = await context.limited(prepared.limiterKey, prepared.limits, () =>
+        prepared.execute({ signal: context.signal, limited: context.limited }),
+      );
       if (!result.ok) return { ok: false, error: result.error };
       return {
         ok: true,

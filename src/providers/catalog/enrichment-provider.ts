@@ -4,6 +4,7 @@ import { normalizeAnswer } from '../../domain/output-formats.ts';
 import type { CellValue } from '../../domain/model.ts';
 import { isEmptyValue } from '../../domain/rows.ts';
 import type {
+  ExecuteContext,
   PreparedCall,
   Provider,
   ProviderError,
@@ -90,7 +91,7 @@ async function runStep(
   definition: EnrichmentDefinition,
   params: Record<string, unknown>,
   workspaceId: string,
-  signal: AbortSignal,
+  execution: ExecuteContext,
 ): Promise<ConnectorResult> {
   const context: ConnectorContext = {
     apiKey:
@@ -99,7 +100,8 @@ async function runStep(
         : undefined,
     baseUrl: deps.baseUrls?.[definition.provider] ?? definition.baseUrl ?? '',
     addressPolicy: deps.addressPolicy,
-    signal,
+    signal: execution.signal,
+    limited: execution.limited,
   };
   try {
     return await definition.run(params, context);
@@ -143,8 +145,8 @@ export function createEnrichmentProvider(deps: EnrichmentProviderDeps): Provider
         limiterKey: `vendor:${definition.provider}`,
         limits: definition.limits,
         cacheKey: definition.cacheable === false ? undefined : JSON.stringify([definition.id, params]),
-        execute: async ({ signal }): Promise<ProviderResult> => {
-          const result = await runStep(deps, definition, params, request.workspaceId, signal);
+        execute: async (execution): Promise<ProviderResult> => {
+          const result = await runStep(deps, definition, params, request.workspaceId, execution);
           if (!result.ok) return { ok: false, error: result.error };
           if (!result.data)
             return {
@@ -197,14 +199,14 @@ export function createWaterfallProvider(deps: EnrichmentProviderDeps): Provider 
           config.value.email_verifier,
           params,
         ]),
-        execute: ({ signal }) =>
+        execute: (execution) =>
           runWaterfall(deps, {
             shape,
             stepIds: config.value.enrichments,
             verifierId: config.value.email_verifier,
             params,
             workspaceId: request.workspaceId,
-            signal,
+            execution,
           }),
       };
     },
@@ -217,7 +219,7 @@ interface WaterfallRun {
   verifierId: number | null;
   params: Record<string, unknown>;
   workspaceId: string;
-  signal: AbortSignal;
+  execution: ExecuteContext;
 }
 
 /**
@@ -226,7 +228,7 @@ interface WaterfallRun {
  * reason in the trace. The cost is what the charged steps cost.
  */
 async function runWaterfall(deps: EnrichmentProviderDeps, run: WaterfallRun): Promise<ProviderResult> {
-  const { shape, params, workspaceId, signal } = run;
+  const { shape, params, workspaceId, execution } = run;
   const verifier = run.verifierId === null ? undefined : deps.catalog.enrichment(run.verifierId);
   const trace: WaterfallStep[] = [];
   let winner: Record<string, unknown> | null = null;
@@ -255,7 +257,10 @@ async function runWaterfall(deps: EnrichmentProviderDeps, run: WaterfallRun): Pr
       });
       continue;
     }
-    const result = await runStep(deps, definition, params, workspaceId, signal);
+    // Each step waits for its vendor's own limits, shared with that vendor's columns.
+    const result = await execution.limited(`vendor:${definition.provider}`, definition.limits, () =>
+      runStep(deps, definition, params, workspaceId, execution),
+    );
     if (!result.ok) {
       trace.push({
         enrichment_id: id,
@@ -279,7 +284,9 @@ async function runWaterfall(deps: EnrichmentProviderDeps, run: WaterfallRun): Pr
     const value = data?.[shape.key_field];
     if (isEmptyValue(value)) continue;
     if (verifier && shape.key_field === 'email') {
-      const check = await runStep(deps, verifier, { email: value }, workspaceId, signal);
+      const check = await execution.limited(`vendor:${verifier.provider}`, verifier.limits, () =>
+        runStep(deps, verifier, { email: value }, workspaceId, execution),
+      );
       step.cost += check.ok && check.data ? (check.cost ?? verifier.price) : 0;
       step.is_verified = check.ok && check.data ? isDeliverable(check.data) : false;
       if (!step.is_verified) continue;
@@ -387,7 +394,7 @@ export function createFinderProvider(
         kind: 'call',
         limiterKey: `waterfall:${kind}`,
         cacheKey: JSON.stringify(['finder', kind, params]),
-        execute: async ({ signal }) => {
+        execute: async (execution) => {
           const configured: number[] = [];
           for (const id of shape.available_enrichments) {
             const definition = deps.catalog.enrichment(id);
@@ -416,7 +423,7 @@ export function createFinderProvider(
             verifierId: null,
             params,
             workspaceId: request.workspaceId,
-            signal,
+            execution,
           });
           return kind === 'phone_finder' ? withE164Phone(result) : result;
         },

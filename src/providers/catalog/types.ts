@@ -1,4 +1,4 @@
-import type { ProviderError } from '../../engine/ports.ts';
+import type { ExecuteContext, ProviderError } from '../../engine/ports.ts';
 import type { AddressPolicy } from '../http/address-guard.ts';
 
 /**
@@ -33,6 +33,8 @@ export interface ConnectorContext {
   /** Which addresses outbound calls may reach. */
   addressPolicy: AddressPolicy;
   signal: AbortSignal;
+  /** The engine's limiters, for calls a connector makes through another provider (AI enrichments). */
+  limited: ExecuteContext['limited'];
 }
 
 /**

@@ -2,7 +2,7 @@ import { CriterionDefinitionSchema } from '../../domain/columns.ts';
 import type { CriterionDefinition } from '../../domain/discovery.ts';
 import type { Column } from '../../domain/model.ts';
 import type { CompanyFinder, FoundCompany } from '../../engine/discovery.ts';
-import type { Provider, ProviderResult } from '../../engine/ports.ts';
+import { directExecuteContext, type Provider, type ProviderResult } from '../../engine/ports.ts';
 import type { SearchClient } from '../search/search.ts';
 import { isDirectoryDomain, registeredDomain } from './domains.ts';
 
@@ -81,7 +81,7 @@ export function createCompanyFinder(deps: CompanyFinderDeps): CompanyFinder {
       if (prepared.kind === 'skip') return { ok: false, message: prepared.message };
       let result: ProviderResult;
       try {
-        result = await prepared.execute({ signal });
+        result = await prepared.execute(directExecuteContext(signal));
       } catch (error) {
         return { ok: false, message: `Inferring criteria failed: ${(error as Error).message}` };
       }
