@@ -320,6 +320,12 @@ export interface DiscoveryStore {
   updateDiscoveryTask(workspaceId: string, taskId: string, patch: DiscoveryTaskPatch): Promise<DiscoveryTask>;
 }
 
+export interface ColumnStats {
+  columnId: string;
+  counts: CellCounts;
+  cost: number;
+}
+
 /** A workspace's custom connector as stored: its snapshot (catalog id included) and when it was made. */
 export interface StoredConnector {
   connector: ConnectorSnapshot;
@@ -396,6 +402,11 @@ export interface Store
   updateRows(workspaceId: string, tableId: string, rows: RowUpdate[]): Promise<RowsResult>;
   /** Deletes the rows of this table among `rowIds`; returns the ids actually deleted. */
   deleteRows(workspaceId: string, tableId: string, rowIds: string[]): Promise<string[]>;
+  /**
+   * Each computed column's cells by status and their cost, over the whole table (a grid header's
+   * progress). Cells never planned (never run) are not counted: `numRows` minus the sum is their number.
+   */
+  columnStats(workspaceId: string, tableId: string): Promise<{ numRows: number; columns: ColumnStats[] }>;
   getRow(workspaceId: string, tableId: string, rowId: string): Promise<RowsResult>;
   /**
    * One page of rows in table order, with the table header. `afterRowId` pages by key instead of offset

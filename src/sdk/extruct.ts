@@ -3,6 +3,7 @@ import { readServerSentEvents } from './sse.ts';
 import { segment, type CallOptions, type Query, type Transport } from './transport.ts';
 import type {
   Column,
+  ColumnStats,
   ColumnConfigInput,
   ColumnsCreateInput,
   Healthcheck,
@@ -98,6 +99,9 @@ export function createExtructApi(transport: Transport) {
         async (offset, limit) => (await dataPage(tableId, { offset, limit }, options)).rows,
         query,
       ),
+    /** ext `GET /v1/tables/{id}/column_stats`: each computed column's cells by status, and cost. */
+    columnStats: (tableId: string, options?: CallOptions) =>
+      call<ColumnStats>('GET', `${tablePath(tableId)}/column_stats`, options),
     /** `POST /v1/tables/{id}/run` (seed 000); an empty body runs mode `new` over the whole table. */
     run: (tableId: string, params: RunParams = {}, options?: CallOptions) =>
       call<TableRun>('POST', `${tablePath(tableId)}/run`, options, { body: params }),

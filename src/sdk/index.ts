@@ -15,6 +15,7 @@ export type {
   Cell,
   CellStatus,
   Column,
+  ColumnStats,
   ColumnConfig,
   ColumnConfigInput,
   ColumnsCreateInput,

@@ -42,6 +42,7 @@ import type {
   RowsDeleteOutputSchema,
   RowsPatchInputSchema,
   RunListOutputSchema,
+  ColumnStatsOutputSchema,
   RunOutputSchema,
   TABLE_EVENT_SCHEMAS,
   TableCreateInputSchema,
@@ -88,6 +89,8 @@ export type Run = z.output<typeof RunOutputSchema>;
 export type RunStatus = Run['status'];
 export type RunCounts = Run['counts'];
 export type RunListPage = z.output<typeof RunListOutputSchema>;
+/** ext: each computed column's cells by status and cost (`GET /v1/tables/{id}/column_stats`). */
+export type ColumnStats = z.output<typeof ColumnStatsOutputSchema>;
 export type RowsDeleted = z.output<typeof RowsDeleteOutputSchema>;
 
 /** The server's `ColumnConfigSchema`, reached through the column output that embeds it. */

@@ -15,6 +15,7 @@ import {
 } from '../domain/column-graph.ts';
 import { checkColumnSet, type ColumnDraft } from '../domain/column-rules.ts';
 import { PEOPLE_TABLE_COLUMNS, personKeys, withSystemColumns } from '../domain/company.ts';
+import { emptyCellCounts, type CellStatus } from '../domain/cell-status.ts';
 import { isInputKind, type ColumnConfig, type TableKind } from '../domain/columns.ts';
 import { IssueCollector, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
@@ -39,6 +40,7 @@ import type {
   CellRef,
   CellResult,
   ChildRowsResult,
+  ColumnStats,
   DiscoveryTaskPatch,
   NewDiscoveryTask,
   ClaimedCell,
@@ -608,6 +610,40 @@ export class KyselyStore implements Store {
       const order = new Map(rowIds.map((id, index) => [id, index]));
       return found.sort((a, b) => order.get(a)! - order.get(b)!);
     });
+  }
+
+  async columnStats(
+    workspaceId: string,
+    tableId: string,
+  ): Promise<{ numRows: number; columns: ColumnStats[] }> {
+    const table = await this.#requireTable(this.#db, workspaceId, tableId);
+    const [columns, groups] = await Promise.all([
+      this.#readColumns(this.#db, tableId),
+      // One pass over the table's cells (index cells_table_status): statuses and cost by column.
+      this.#db
+        .selectFrom('cells')
+        .where('table_id', '=', tableId)
+        .select((eb) => [
+          'column_id',
+          'status',
+          eb.fn.countAll<number | string>().as('n'),
+          eb.fn.sum<number | string | null>('cost').as('cost'),
+        ])
+        .groupBy(['column_id', 'status'])
+        .execute(),
+    ]);
+    const byColumn = new Map<string, ColumnStats>();
+    for (const column of columns) {
+      if (isInputKind(column.config.kind)) continue;
+      byColumn.set(column.id, { columnId: column.id, counts: emptyCellCounts(), cost: 0 });
+    }
+    for (const group of groups) {
+      const stats = byColumn.get(group.column_id);
+      if (!stats) continue;
+      stats.counts[group.status as CellStatus] += Number(group.n);
+      stats.cost += Number(group.cost ?? 0);
+    }
+    return { numRows: Number(table.num_rows), columns: [...byColumn.values()] };
   }
 
   async getRow(workspaceId: string, tableId: string, rowId: string): Promise<RowsResult> {

@@ -40,6 +40,42 @@ describe.each(STORE_KINDS)('Extruct run API on %s', (kind) => {
     };
   }
 
+  it("counts each computed column's cells by status over the whole table (ext column_stats)", async () => {
+    const t = await table(4);
+    const [, company, label] = t.columns;
+    // Run only the first two rows: the other two have no cells yet ("not_run").
+    await api().request('POST', `/v1/tables/${t.id}/run`, { body: { rows: [t.rows[0]!.id, t.rows[1]!.id] } });
+    const before = await api().request('GET', `/v1/tables/${t.id}/column_stats`);
+    expect(before.status).toBe(200);
+    expect(before.body.num_rows).toBe(4);
+    expect(before.body.columns.map((column: { column_id: string }) => column.column_id)).toEqual([
+      company!.id,
+      label!.id,
+    ]);
+    expect(before.body.columns[0].counts).toEqual({
+      requested: 2,
+      in_progress: 0,
+      done: 0,
+      failed: 0,
+      skipped: 0,
+      cancelled: 0,
+      stale: 0,
+      not_run: 2,
+    });
+    await api().engine.drain();
+    const after = await api().request('GET', `/v1/tables/${t.id}/column_stats`);
+    for (const column of after.body.columns) {
+      expect(column.counts).toMatchObject({ requested: 0, done: 2, not_run: 2 });
+      expect(column.cost).toBe(0);
+    }
+    expect(
+      await api().request('GET', `/v1/tables/${t.id}/column_stats`, { key: api().otherKey }),
+    ).toMatchObject({
+      status: 404,
+      body: { detail: 'Table not found' },
+    });
+  });
+
   it('starts a run exactly as seed 000 describes, and the table reports it until done', async () => {
     const t = await table(3);
     const response = await api().request('POST', `/v1/tables/${t.id}/run`, { body: { mode: 'new' } });

@@ -5,6 +5,7 @@ import type { Store } from '../../engine/ports.ts';
 import type { AuthEnv } from '../shared/auth.ts';
 import { INVALID, json, jsonBody, NOT_FOUND, SECURITY, UNAUTHORIZED } from './responses.ts';
 import {
+  ColumnStatsOutputSchema,
   DataQuerySchema,
   RunIdParamsSchema,
   RunListOutputSchema,
@@ -83,7 +84,46 @@ export function runOutput(run: Run): z.infer<typeof RunOutputSchema> {
   };
 }
 
+const columnStats = createRoute({
+  method: 'get',
+  path: '/v1/tables/{table_id}/column_stats',
+  tags: ['tables'],
+  summary: 'Column Stats (ext)',
+  description:
+    "Each computed column's cells by status over the whole table, with their cost: the progress a grid header shows.",
+  security: SECURITY,
+  request: { params: TableIdParamsSchema },
+  responses: { 200: json(ColumnStatsOutputSchema), ...UNAUTHORIZED, ...NOT_FOUND, ...INVALID },
+});
+
 export function registerRunRoutes(app: OpenAPIHono<AuthEnv>, store: Store, engine: Engine): void {
+  app.openapi(columnStats, async (c) => {
+    const stats = await store.columnStats(c.get('workspace').id, c.req.valid('param').table_id);
+    return c.json(
+      {
+        num_rows: stats.numRows,
+        columns: stats.columns.map(({ columnId, counts, cost }) => {
+          const planned = Object.values(counts).reduce((sum, count) => sum + count, 0);
+          return {
+            column_id: columnId,
+            counts: {
+              requested: counts.queued,
+              in_progress: counts.running,
+              done: counts.done,
+              failed: counts.failed,
+              skipped: counts.skipped,
+              cancelled: counts.cancelled,
+              stale: counts.stale,
+              not_run: Math.max(0, stats.numRows - planned),
+            },
+            cost,
+          };
+        }),
+      },
+      200,
+    );
+  });
+
   app.openapi(runTable, async (c) => {
     const { table_id: tableId } = c.req.valid('param');
     const params = c.req.valid('json') ?? TableRunParamsInputSchema.parse({});

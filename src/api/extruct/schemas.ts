@@ -306,6 +306,30 @@ export const RunOutputSchema = TableRunOutputSchema.extend({
   max_cost: z.number().nullable(),
 }).meta({ id: 'Run' });
 
+/** ext: each computed column's progress over the whole table, for grid headers. */
+export const ColumnStatsOutputSchema = z
+  .object({
+    num_rows: z.number().int(),
+    columns: z.array(
+      z.object({
+        column_id: z.string(),
+        /** Cells by wire status; `not_run`: rows with no cell for the column yet. */
+        counts: z.object({
+          requested: z.number().int(),
+          in_progress: z.number().int(),
+          done: z.number().int(),
+          failed: z.number().int(),
+          skipped: z.number().int(),
+          cancelled: z.number().int(),
+          stale: z.number().int(),
+          not_run: z.number().int(),
+        }),
+        cost: z.number(),
+      }),
+    ),
+  })
+  .meta({ id: 'ColumnStatsOutput' });
+
 export const RunListOutputSchema = z
   .object({ items: z.array(RunOutputSchema), offset: z.number().int(), limit: z.number().int() })
   .meta({ id: 'RunListOutput' });
