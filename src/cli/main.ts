@@ -27,7 +27,9 @@ async function serve(): Promise<void> {
   const app = await startApp(config);
   const lines = [
     `Enrichbase ${VERSION} is serving on ${app.url}`,
+    `  Web UI:    ${app.url}/  (sign in with an API key)`,
     `  API docs:  ${app.url}/docs  (OpenAPI: ${app.url}/openapi.json)`,
+    `  MCP:       ${app.url}/mcp  (streamable HTTP, Bearer key)`,
     `  Data:      ${app.store.kind === 'sqlite' ? 'SQLite file ' : 'PostgreSQL '}${app.store.location}`,
   ];
   if (app.firstKey) {
