@@ -15,7 +15,7 @@ import { DEFAULT_RETRY_POLICY } from './engine/retry.ts';
 import { systemClock, type Clock, type Store } from './engine/ports.ts';
 import { createProviders } from './providers/index.ts';
 import { VENDOR_ENRICHMENTS } from './providers/catalog/vendors/index.ts';
-import { openStore } from './storage/index.ts';
+import { openPostgresEventRelay, openStore } from './storage/index.ts';
 import { createSecretBox } from './engine/secret-box.ts';
 import { WebhookDeliverer, type WebhookDelivererOptions } from './engine/webhooks.ts';
 import { createWebhookTransport } from './providers/http/webhook-transport.ts';
@@ -57,6 +57,8 @@ export async function buildApp(
     store?: Store;
     engine?: EngineOptions;
     webhooks?: WebhookDelivererOptions;
+    /** The database whose LISTEN/NOTIFY carries table events between processes (default: the store's). */
+    eventRelayUrl?: string;
   } = {},
 ): Promise<AppParts> {
   const logger = options.logger ?? createLogger(config);
@@ -68,6 +70,10 @@ export async function buildApp(
       dataDir: config.dataDir,
       clock: options.clock ?? systemClock,
     }));
+  // Processes sharing a PostgreSQL store (the API, workers) hear each other's table events.
+  const relayUrl = options.eventRelayUrl ?? (options.store ? undefined : config.databaseUrl);
+  if (baseStore.kind === 'postgres' && relayUrl)
+    events.connect(await openPostgresEventRelay(relayUrl, logger));
   // Every write through this store publishes its table events (the live grid listens).
   const store = observeStore(baseStore, events);
   const firstKey = await bootstrapWorkspace(store);

@@ -3,8 +3,8 @@ import type { Store } from './ports.ts';
 
 /**
  * Table change events, for the live grid (SSE) and the SDK. Published in process after each store
- * write that succeeded; a deployment with several processes would relay them through the database
- * (Postgres LISTEN/NOTIFY) — not built yet.
+ * write that succeeded, and, when processes share a store (workers beside the API on Postgres),
+ * carried to the others by a relay (LISTEN/NOTIFY), so a grid hears of cells a worker computed.
  */
 export type TableEvent =
   | { type: 'cells'; tableId: string; cells: { rowId: string; columnId: string; status: CellStatus }[] }
@@ -14,8 +14,39 @@ export type TableEvent =
 
 type Listener = (event: TableEvent) => void;
 
+/**
+ * Carries table events between the processes that share a store. Best effort: a grid that missed
+ * events re-reads what it shows when its stream reopens.
+ */
+export interface EventRelay {
+  /** Sends this process's events to the others (never back to this one). */
+  send(events: TableEvent[]): void;
+  /** Calls `onEvent` with each event another process sent. */
+  listen(onEvent: (event: TableEvent) => void): void;
+  close(): Promise<void>;
+}
+
 export class TableEvents {
   readonly #listeners = new Map<string, Set<Listener>>();
+  #relay: EventRelay | undefined;
+
+  /** Shares events with the other processes of the store; theirs are delivered here. */
+  connect(relay: EventRelay): void {
+    this.#relay = relay;
+    relay.listen((event) => this.#deliver(event));
+  }
+
+  /** Closes the relay, if any (with the store: see observeStore). */
+  async disconnect(): Promise<void> {
+    const relay = this.#relay;
+    this.#relay = undefined;
+    await relay?.close();
+  }
+
+  /** Whether anyone may hear an event: a subscriber here, or other processes through the relay. */
+  get wanted(): boolean {
+    return this.#relay !== undefined || this.subscriberCount > 0;
+  }
 
   /** Listens to one table's events; returns the unsubscribe function. */
   subscribe(tableId: string, listener: Listener): () => void {
@@ -28,7 +59,12 @@ export class TableEvents {
     };
   }
 
-  publish(event: TableEvent): void {
+  publish(...events: TableEvent[]): void {
+    for (const event of events) this.#deliver(event);
+    if (events.length > 0) this.#relay?.send(events);
+  }
+
+  #deliver(event: TableEvent): void {
     for (const listener of this.#listeners.get(event.tableId) ?? []) {
       try {
         listener(event);
@@ -109,12 +145,14 @@ export function observeStore(store: Store, events: TableEvents): Store {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
-      const hook = HOOKS[property as keyof Store];
       const method = value as (...args: unknown[]) => unknown;
+      // The relay lives as long as the store it carries events of.
+      if (property === 'close') return () => events.disconnect().then(() => method.apply(target));
+      const hook = HOOKS[property as keyof Store];
       if (!hook) return method.bind(target);
       return async (...args: unknown[]) => {
         const result = await method.apply(target, args);
-        if (events.subscriberCount > 0) for (const event of hook(args, result)) events.publish(event);
+        if (events.wanted) events.publish(...hook(args, result));
         return result;
       };
     },

@@ -24,3 +24,4 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 }
 
 export { openPostgresStore, openSqliteStore };
+export { openPostgresEventRelay } from './postgres/event-relay.ts';
