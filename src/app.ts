@@ -163,6 +163,10 @@ export async function startApp(
     parts.engine.start();
     parts.webhooks.start();
   }
+  // Discovery tasks a stopped process left half-way are taken up again.
+  void parts.discovery
+    .resumeInterrupted()
+    .catch((error: unknown) => parts.logger.warn({ err: error }, 'resuming discovery tasks failed'));
   const server = await new Promise<ServerType>((resolve, reject) => {
     const instance = serve({ fetch: parts.http.fetch, port: config.port, hostname: config.host }, () =>
       resolve(instance),

@@ -64,6 +64,8 @@ export interface DiscoveryResult {
 }
 
 export const SCORES_KEY = 'discovery_scores';
+/** A task untouched this long before its run began was left by a process that stopped. */
+export const STALE_TASK_MS = 2 * 60_000;
 
 export class DiscoveryService {
   readonly #store: Store;
@@ -88,12 +90,30 @@ export class DiscoveryService {
       criteria: input.criteria ?? [],
       excludeDomains: input.excludeDomains,
     });
+    this.#track(task);
+    return task;
+  }
+
+  /**
+   * Takes up the tasks a stopped process left before their run began (searched, but no table or no
+   * run yet), once they have been untouched for `staleMs`. Called when a server or worker starts.
+   */
+  async resumeInterrupted(staleMs = STALE_TASK_MS): Promise<number> {
+    const staleBefore = new Date(Date.now() - staleMs).toISOString();
+    const tasks = await this.#store.claimStaleDiscoveryTasks(staleBefore);
+    for (const task of tasks) {
+      this.#logger.info({ task: task.id }, 'resuming an interrupted discovery task');
+      this.#track(task);
+    }
+    return tasks.length;
+  }
+
+  #track(task: DiscoveryTask): void {
     const work = this.#process(task).catch((error: unknown) =>
       this.#logger.error({ err: error, task: task.id }, 'discovery task crashed'),
     );
     this.#working.add(work);
     void work.finally(() => this.#working.delete(work));
-    return task;
   }
 
   /** Waits for the tasks this process is working on to reach their run (tests, shutdown). */
@@ -169,10 +189,23 @@ export class DiscoveryService {
   async #process(task: DiscoveryTask): Promise<void> {
     const { workspaceId, id } = task;
     const signal = this.#stopping.signal;
-    const failWith = (reason: string) =>
-      this.#store.updateDiscoveryTask(workspaceId, id, { status: 'failed', reason });
+    // Stopped with the process, a task is not failed: it stays in progress for the next start to take up.
+    const failWith = async (reason: string) => {
+      if (!signal.aborted)
+        await this.#store.updateDiscoveryTask(workspaceId, id, { status: 'failed', reason });
+    };
     await this.#store.updateDiscoveryTask(workspaceId, id, { status: 'in_progress' });
     try {
+      // Resumed after its table was built: only its run is missing.
+      if (task.tableId) {
+        const run = await this.#engine.startRun(workspaceId, task.tableId, {
+          mode: 'new',
+          rowIds: null,
+          columnIds: null,
+        });
+        await this.#store.updateDiscoveryTask(workspaceId, id, { runId: run.id });
+        return;
+      }
       let criteria = task.criteria;
       if (criteria.length === 0) {
         const inferred = await this.#finder.inferCriteria(workspaceId, task.query, signal);

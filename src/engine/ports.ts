@@ -318,6 +318,11 @@ export interface DiscoveryStore {
   createDiscoveryTask(workspaceId: string, input: NewDiscoveryTask): Promise<DiscoveryTask>;
   getDiscoveryTask(workspaceId: string, taskId: string): Promise<DiscoveryTask>;
   updateDiscoveryTask(workspaceId: string, taskId: string, patch: DiscoveryTaskPatch): Promise<DiscoveryTask>;
+  /**
+   * Tasks whose process stopped before their run began (no table or no run yet, untouched since
+   * `staleBefore`), each claimed for the caller by moving its `updatedAt` (two processes never both get one).
+   */
+  claimStaleDiscoveryTasks(staleBefore: string): Promise<DiscoveryTask[]>;
 }
 
 export interface ColumnStats {

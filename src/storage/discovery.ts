@@ -76,6 +76,31 @@ export class DiscoveryQueries implements DiscoveryStore {
     if (Number(updated.numUpdatedRows) === 0) throw new NotFoundError('discovery_task', taskId);
     return this.getDiscoveryTask(workspaceId, taskId);
   }
+
+  async claimStaleDiscoveryTasks(staleBefore: string): Promise<DiscoveryTask[]> {
+    const candidates = await this.#db
+      .selectFrom('discovery_tasks')
+      .selectAll()
+      .where('status', 'in', ['created', 'in_progress'])
+      .where((eb) => eb.or([eb('table_id', 'is', null), eb('run_id', 'is', null)]))
+      .where('updated_at', '<', staleBefore)
+      .orderBy('created_at')
+      .limit(100)
+      .execute();
+    const claimed: DiscoveryTask[] = [];
+    for (const row of candidates) {
+      const now = new Date(this.#clock.now()).toISOString();
+      // Compare-and-set on updated_at: of two processes claiming at once, one moves it first.
+      const result = await this.#db
+        .updateTable('discovery_tasks')
+        .set({ updated_at: now })
+        .where('id', '=', row.id)
+        .where('updated_at', '=', row.updated_at)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) claimed.push(toDiscoveryTask({ ...row, updated_at: now }));
+    }
+    return claimed;
+  }
 }
 
 function toDiscoveryTask(row: Selectable<DiscoveryTasksTable>): DiscoveryTask {

@@ -934,6 +934,9 @@ export class KyselyStore implements Store {
   ): Promise<DiscoveryTask> {
     return this.#discovery.updateDiscoveryTask(workspaceId, taskId, patch);
   }
+  claimStaleDiscoveryTasks(staleBefore: string): Promise<DiscoveryTask[]> {
+    return this.#discovery.claimStaleDiscoveryTasks(staleBefore);
+  }
 
   // ── company and people tables ─────────────────────────────────────────────────────────
 

@@ -848,6 +848,35 @@ describe.each(STORE_KINDS)('company and people tables on %s', (kind) => {
     expect(results.items.map((item: any) => item.relevance)).toEqual([5, 5, 5]);
   });
 
+  it('takes up a task a stopped process left before its table, once, and leaves fresh ones alone', async () => {
+    const workspace = (await api().store.listWorkspaces()).find((item) => item.name === 'default')!;
+    // As a process that died mid-search leaves it: in progress, no table, no run.
+    const left = await api().store.createDiscoveryTask(workspace.id, {
+      query: 'rocket makers',
+      desiredNumResults: 3,
+      criteria: [ROCKET_CRITERION],
+      excludeDomains: [],
+    });
+    await api().store.updateDiscoveryTask(workspace.id, left.id, { status: 'in_progress' });
+    // Untouched for less than the stale time: another process may still be on it.
+    expect(await api().discovery.resumeInterrupted(60_000)).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const [first, second] = await Promise.all([
+      api().discovery.resumeInterrupted(1),
+      api().discovery.resumeInterrupted(1),
+    ]);
+    expect(first + second).toBe(1);
+    await api().discovery.settle();
+    await api().engine.drain();
+    const task = await call('GET', `/v1/discovery_tasks/${left.id}`);
+    expect(task).toMatchObject({
+      status: 'done',
+      num_results: 3,
+      num_graded: 3,
+      table_id: expect.any(String),
+    });
+  });
+
   it('validates discovery tasks (422) and hides unknown ones (404)', async () => {
     for (const body of [
       { query: 'rockets', desired_num_results: 0 },
