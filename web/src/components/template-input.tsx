@@ -1,4 +1,4 @@
-import { useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 
 /** What follows an unclosed `{` right before the caret, if anything. */
 export function openReference(text: string, caret: number): string | null {
@@ -43,6 +43,10 @@ export function TemplateTextarea({
     element.focus();
     element.setSelectionRange(caret, caret);
   });
+  // The list closes a moment after the textarea loses focus. Focus coming back cancels that: the
+  // timer may run late (Chromium runs input first), after a `{` typed on return opened a new list.
+  const blurTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(blurTimer.current), []);
   const matches = query === null ? [] : keys.filter((key) => key.startsWith(query.toLowerCase()));
   const open = matches.length > 0;
 
@@ -96,7 +100,10 @@ export function TemplateTextarea({
         aria-activedescendant={open ? `${listId}-${active}` : undefined}
         onChange={(event) => update(event.target.value, event.target.selectionStart)}
         onKeyDown={onKeyDown}
-        onBlur={() => setTimeout(() => setQuery(null), 150)}
+        onFocus={() => clearTimeout(blurTimer.current)}
+        onBlur={() => {
+          blurTimer.current = setTimeout(() => setQuery(null), 150);
+        }}
       />
       {open && (
         <ul className="completions" role="listbox" id={listId} aria-label="Column keys">

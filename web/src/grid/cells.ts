@@ -5,6 +5,7 @@ import {
   type CustomRenderer,
   type DrawHeaderCallback,
   type GridCell,
+  type TextCell,
   type Theme,
 } from '@glideapps/glide-data-grid';
 import type { Cell, Column, WireStatus } from '../api.ts';
@@ -69,9 +70,31 @@ export function computedCell(cell: Cell | null | undefined): StatusCell {
   };
 }
 
-export function inputCell(cell: Cell | null | undefined): GridCell {
+/**
+ * An input cell knows its row. The overlay editor keeps the cell it opened with (and glide copies
+ * a cell's fields into the edited value), so a finished edit names the row the user was looking
+ * at, even if that row's page was unloaded or rows above it were deleted meanwhile.
+ */
+export interface InputCell extends TextCell {
+  readonly rowId: string;
+}
+
+export function inputCell(cell: Cell | null | undefined, rowId: string): InputCell {
   const text = answerText(cell?.value?.answer);
-  return { kind: GridCellKind.Text, data: text, displayData: text, allowOverlay: true, readonly: false };
+  return {
+    kind: GridCellKind.Text,
+    data: text,
+    displayData: text,
+    allowOverlay: true,
+    readonly: false,
+    rowId,
+  };
+}
+
+/** The row an edited cell came from, if it is an {@link InputCell}. */
+export function rowIdOf(cell: GridCell): string | undefined {
+  const rowId = (cell as Partial<InputCell>).rowId;
+  return cell.kind === GridCellKind.Text && typeof rowId === 'string' ? rowId : undefined;
 }
 
 export const LOADING_CELL: GridCell = { kind: GridCellKind.Loading, allowOverlay: false };

@@ -107,6 +107,46 @@ describe('RowCache', () => {
     expect(calls).toEqual(['data 100', 'data 100']);
   });
 
+  it('keeps a short visible page on screen while the rows added to it are read', async () => {
+    const { cache, calls } = cacheFor(6);
+    cache.setVisible(0, 5);
+    await settle();
+    cache.setRowCount(7);
+    expect(cache.rowAt(0)?.id).toBe('r0'); // an edit in progress keeps its row
+    await settle();
+    expect(calls).toEqual(['data 0', 'data 0']);
+  });
+
+  it('finds loaded rows by id, also after rows moved to another page', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `r${i}`);
+    const client = {
+      getData: (_table: string, offset: number, limit: number) =>
+        Promise.resolve({
+          rows: ids.slice(offset, offset + limit).map((id) => ({ id, data: {} })),
+        } as unknown as TableData),
+    } as unknown as ApiClient;
+    const cache = new RowCache({
+      client,
+      tableId: 't',
+      pageSize: 10,
+      loadDelayMs: 0,
+      refreshDelayMs: 0,
+      onChange: () => undefined,
+    });
+    cache.setRowCount(30);
+    cache.setVisible(0, 29);
+    await settle();
+    expect(cache.rowById('r10')).toBe(cache.rowAt(10));
+    expect(cache.rowById('r99')).toBeUndefined();
+    // r0 is deleted: r10 moves up to page 0. Page 0 is read again first, then page 1.
+    ids.shift();
+    cache.refreshRows(['r1', 'r2', 'r3', 'r4']);
+    await settle();
+    cache.refreshRows(['r11', 'r12', 'r13', 'r14']);
+    await settle();
+    expect(cache.rowById('r10')).toBe(cache.rowAt(9));
+  });
+
   it('keeps visible rows on screen while everything is read again', async () => {
     const { cache, calls, bump } = cacheFor(300);
     cache.setVisible(0, 20);

@@ -70,6 +70,13 @@ export class RowCache {
     return this.pages.get(Math.floor(index / this.pageSize))?.[index % this.pageSize];
   }
 
+  /** A loaded row by its id (an edit names its row by id: indexes shift when rows are deleted). */
+  rowById(rowId: string): Row | undefined {
+    const index = this.indexById.get(rowId);
+    const row = index === undefined ? undefined : this.rowAt(index);
+    return row?.id === rowId ? row : undefined;
+  }
+
   indexOf(rowId: string): number | undefined {
     return this.indexById.get(rowId);
   }
@@ -82,10 +89,16 @@ export class RowCache {
     if (count === this.rowCount) return;
     const grew = count > this.rowCount;
     this.rowCount = count;
-    // The last page may have been short; pages past the end are gone.
+    // Pages past the end are gone. A short last page has new rows to read: on screen it stays
+    // until then (nothing flickers, and an edit in progress keeps its row); off screen it is dropped.
+    const visible = new Set(this.pagesOf(this.visible.first, this.visible.last));
     for (const page of [...this.pages.keys()]) {
       const rows = this.pages.get(page) ?? [];
-      if (page * this.pageSize >= count || (grew && rows.length < this.pageSize)) this.dropPage(page);
+      if (page * this.pageSize >= count) this.dropPage(page);
+      else if (grew && rows.length < this.pageSize) {
+        if (visible.has(page)) void this.fetchPage(page);
+        else this.dropPage(page);
+      }
     }
     this.scheduleLoad(0);
     this.options.onChange();
@@ -200,7 +213,10 @@ export class RowCache {
   }
 
   private dropPage(page: number): void {
-    for (const row of this.pages.get(page) ?? []) this.indexById.delete(row.id);
+    // A row that moved to another page (rows above it deleted) keeps the index that page gave it.
+    (this.pages.get(page) ?? []).forEach((row, i) => {
+      if (this.indexById.get(row.id) === page * this.pageSize + i) this.indexById.delete(row.id);
+    });
     this.pages.delete(page);
   }
 

@@ -18,13 +18,24 @@ import {
   GRID_THEME,
   inputCell,
   LOADING_CELL,
+  rowIdOf,
   statusCellRenderer,
   type ColumnProgress,
 } from './cells.ts';
+import { provideEditor } from './input-editor.tsx';
 import type { RowCache } from './row-cache.ts';
 
 const RENDERERS = [statusCellRenderer];
 const EMPTY_SELECTION: GridSelection = { columns: CompactSelection.empty(), rows: CompactSelection.empty() };
+
+/** A finished edit of an input cell. */
+export interface InputEdit {
+  /** The row the editor was opened on; absent only if the grid lost track of it (then: `rowIndex`). */
+  rowId: string | undefined;
+  rowIndex: number;
+  column: Column;
+  text: string;
+}
 
 export interface TableGridProps {
   columns: readonly Column[];
@@ -32,7 +43,7 @@ export interface TableGridProps {
   /** Bumped whenever the cache changed: the grid redraws. */
   version: number;
   progress: ReadonlyMap<string, ColumnProgress>;
-  onEditInput: (rowIndex: number, column: Column, text: string) => void;
+  onEditInput: (edit: InputEdit) => void;
   onOpenCell: (rowIndex: number, column: Column) => void;
   onHeaderMenu: (column: Column, bounds: Rectangle) => void;
   onSelectedRowsChange: (rows: number[]) => void;
@@ -67,7 +78,7 @@ export function TableGrid(props: TableGridProps) {
       const row = cache.rowAt(rowIndex);
       if (!column || !row) return LOADING_CELL;
       const cell = row.data[column.config.key];
-      return column.config.kind === 'input' ? inputCell(cell) : computedCell(cell);
+      return column.config.kind === 'input' ? inputCell(cell, row.id) : computedCell(cell);
     },
     // The cache mutates in place and bumps `version`: a new function makes the grid redraw.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -80,9 +91,9 @@ export function TableGrid(props: TableGridProps) {
     ([col, rowIndex]: Item, value: EditableGridCell) => {
       const column = columns[col];
       if (!column || value.kind !== GridCellKind.Text) return;
-      onEditInput(rowIndex, column, value.data);
+      onEditInput({ rowId: rowIdOf(value) ?? cache.rowAt(rowIndex)?.id, rowIndex, column, text: value.data });
     },
-    [columns, onEditInput],
+    [columns, cache, onEditInput],
   );
 
   const open = useCallback(
@@ -121,6 +132,7 @@ export function TableGrid(props: TableGridProps) {
         gridSelection={selection}
         onGridSelectionChange={onGridSelectionChange}
         onCellEdited={onCellEdited}
+        provideEditor={provideEditor}
         onCellClicked={(item) => open(item)}
         onCellActivated={open}
         onHeaderMenuClick={(col, bounds) => {

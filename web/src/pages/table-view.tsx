@@ -4,6 +4,7 @@ import {
   ApiError,
   type ApiClient,
   type Column,
+  type Row,
   type Run,
   type RunMode,
   type Table,
@@ -21,7 +22,7 @@ import { buildCsv } from '../csv.ts';
 import { formatCost, formatCount } from '../format.ts';
 import type { ColumnProgress } from '../grid/cells.ts';
 import { RowCache } from '../grid/row-cache.ts';
-import { TableGrid } from '../grid/table-grid.tsx';
+import { TableGrid, type InputEdit } from '../grid/table-grid.tsx';
 import { linkProps } from '../router.ts';
 
 /** Statuses after which a cell's value, error or reason may have changed: re-read the row. */
@@ -314,21 +315,43 @@ export function TableView({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [cache, computedColumns, version]);
 
+  /**
+   * Saves an edited input cell. The edit names its row by id, so it lands on the row it was made
+   * on, and it is sent even when that row is not loaded any more (its page being read again, or
+   * scrolled away): the row is read first, for the type of its old value.
+   */
   const onEditInput = useCallback(
-    (rowIndex: number, column: Column, text: string) => {
+    ({ rowId, rowIndex, column, text }: InputEdit) => {
       if (!cache) return;
-      const row = cache.rowAt(rowIndex);
-      if (!row) return;
       const key = column.config.key;
-      const previous = row.data[key]?.value?.answer;
-      const value = parseInput(text, previous);
-      if (sameJson(value, previous ?? null)) return;
-      row.data[key] = value === null ? null : { value: { answer: value }, status: 'done' };
-      bump();
-      client.updateRows(tableId, [{ id: row.id, data: { [key]: value } }]).catch((error: unknown) => {
-        report(error);
-        cache.refreshRows([row.id]);
-      });
+      const save = (row: Row) => {
+        const previous = row.data[key]?.value?.answer;
+        const value = parseInput(text, previous);
+        if (sameJson(value, previous ?? null)) return;
+        // Shown at once where the row is loaded; the event stream brings the server's version.
+        const loaded = cache.rowById(row.id);
+        if (loaded) {
+          loaded.data[key] = value === null ? null : { value: { answer: value }, status: 'done' };
+          bump();
+        }
+        client.updateRows(tableId, [{ id: row.id, data: { [key]: value } }]).catch((error: unknown) => {
+          report(error);
+          cache.refreshRows([row.id]);
+        });
+      };
+      const loaded = rowId === undefined ? cache.rowAt(rowIndex) : cache.rowById(rowId);
+      if (loaded) {
+        save(loaded);
+        return;
+      }
+      const read =
+        rowId === undefined
+          ? cache.ensureRows(rowIndex, rowIndex).then(([row]) => {
+              if (!row) throw new Error(`Row ${rowIndex + 1} is gone; the edit was not saved.`);
+              return row;
+            })
+          : client.getRow(tableId, rowId);
+      read.then(save).catch(report);
     },
     [cache, client, tableId, bump, report],
   );
