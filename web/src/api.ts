@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type {
   CellOutputSchema,
+  ColumnStatsOutputSchema,
   ColumnOutputSchema,
   HTTPValidationErrorSchema,
   RowOutputSchema,
@@ -44,6 +45,7 @@ export type Row = z.infer<typeof RowOutputSchema>;
 export type Cell = z.infer<typeof CellOutputSchema>;
 export type WireStatus = Cell['status'];
 export type Run = z.infer<typeof RunOutputSchema>;
+export type ColumnStats = z.infer<typeof ColumnStatsOutputSchema>;
 export type RunList = z.infer<typeof RunListOutputSchema>;
 export type TableRun = z.infer<typeof TableRunOutputSchema>;
 export type RunParams = z.input<typeof TableRunParamsInputSchema>;
@@ -194,6 +196,30 @@ export class ApiClient {
       undefined,
       signal,
     );
+  }
+
+  /**
+   * The whole table as CSV, streamed by the server (ext `GET /v1/tables/{id}/export.csv`): every
+   * column headed by its key (the import reads keys back), BOM and CRLF for spreadsheets, formula-like cells neutralised.
+   */
+  async exportCsv(tableId: string, signal?: AbortSignal): Promise<Blob> {
+    const response = await this.fetchImpl(`${this.baseUrl}/v1/tables/${tableId}/export.csv?header=key`, {
+      headers: { ...this.headers(false), accept: 'text/csv' },
+      signal,
+    });
+    if (!response.ok) {
+      const body = (await response.json().catch(() => null)) as { detail?: unknown } | null;
+      throw new ApiError(
+        response.status,
+        typeof body?.detail === 'string' ? body.detail : `${response.status} ${response.statusText}`,
+      );
+    }
+    return response.blob();
+  }
+
+  /** Each computed column's cells by status over the whole table, and cost (ext). */
+  getColumnStats(tableId: string, signal?: AbortSignal): Promise<ColumnStats> {
+    return this.request('GET', `/v1/tables/${tableId}/column_stats`, undefined, signal);
   }
 
   getRow(tableId: string, rowId: string, signal?: AbortSignal): Promise<Row> {

@@ -211,7 +211,7 @@ export const statusCellRenderer: CustomRenderer<StatusCell> = {
   },
 };
 
-/** Progress of one computed column, counted over the rows the grid has loaded. */
+/** Progress of one computed column: over the whole table (column_stats), or the rows loaded so far. */
 export interface ColumnProgress {
   done: number;
   failed: number;
@@ -220,6 +220,8 @@ export interface ColumnProgress {
   counted: number;
   /** Every row of the table was counted (else the figures cover the loaded rows only). */
   exact: boolean;
+  /** What the column's cells cost so far (known from column_stats only). */
+  cost?: number;
 }
 
 export function describeColumn(column: Column): string {
@@ -236,10 +238,12 @@ export function describeColumn(column: Column): string {
 
 export function progressText(progress: ColumnProgress | undefined): string {
   if (!progress) return '';
-  // Without per-column counters in the API, the figures cover the rows loaded so far.
+  // Before the server's counts arrive, the figures cover the rows loaded so far.
   const parts = [`${progress.done}/${progress.counted}${progress.exact ? '' : ' loaded'} done`];
   if (progress.running + progress.queued > 0) parts.push(`${progress.running + progress.queued} pending`);
   if (progress.failed > 0) parts.push(`${progress.failed} failed`);
+  if (progress.cost)
+    parts.push(`$${progress.cost < 1 ? progress.cost.toFixed(4) : progress.cost.toFixed(2)}`);
   return parts.join(' · ');
 }
 

@@ -4,6 +4,7 @@ import {
   ApiError,
   type ApiClient,
   type Column,
+  type ColumnStats,
   type Row,
   type Run,
   type RunMode,
@@ -18,7 +19,6 @@ import { HeaderMenu } from '../components/header-menu.tsx';
 import { ConfirmModal } from '../components/modal.tsx';
 import { RunDialog, type RunRequest } from '../components/run-dialog.tsx';
 import { RunsPanel } from '../components/runs-panel.tsx';
-import { buildCsv } from '../csv.ts';
 import { formatCost, formatCount } from '../format.ts';
 import type { ColumnProgress } from '../grid/cells.ts';
 import { RowCache } from '../grid/row-cache.ts';
@@ -199,6 +199,28 @@ export function TableView({
   }, [refreshRun]);
   useEffect(() => () => clearTimeout(runRefreshTimer.current), []);
 
+  // The headers' per-column counts, re-read at most once a second while anything changes.
+  const [columnStats, setColumnStats] = useState<ColumnStats | null>(null);
+  const statsTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const scheduleStatsRefresh = useCallback(() => {
+    if (statsTimer.current !== undefined) return;
+    statsTimer.current = setTimeout(() => {
+      client
+        .getColumnStats(tableId)
+        .then(setColumnStats)
+        .catch(() => undefined)
+        .finally(() => (statsTimer.current = undefined));
+    }, 1000);
+  }, [client, tableId]);
+  useEffect(() => {
+    setColumnStats(null);
+    client
+      .getColumnStats(tableId)
+      .then(setColumnStats)
+      .catch(() => undefined);
+    return () => clearTimeout(statsTimer.current);
+  }, [client, tableId]);
+
   // Live updates: the table's event stream.
   useEffect(() => {
     if (!cache) return;
@@ -206,6 +228,7 @@ export function TableView({
     let opened = 0;
     const onEvent = (event: TableEvent) => {
       const current = tableRef.current;
+      if (event.event !== 'status') scheduleStatsRefresh();
       switch (event.event) {
         case 'cells': {
           const keyById = new Map((current?.columns ?? []).map((column) => [column.id, column.config.key]));
@@ -280,6 +303,7 @@ export function TableView({
     report,
     refreshRun,
     scheduleRunRefresh,
+    scheduleStatsRefresh,
     loadRuns,
     onAuthError,
   ]);
@@ -290,9 +314,24 @@ export function TableView({
     [columns],
   );
 
-  // Per-column progress over the loaded rows (the API has no per-column counters).
+  // Per-column progress: the server's counts over the whole table; until they come, the loaded rows'.
   const progress = useMemo(() => {
     const result = new Map<string, ColumnProgress>();
+    if (columnStats) {
+      for (const stats of columnStats.columns) {
+        result.set(stats.column_id, {
+          done: stats.counts.done,
+          failed: stats.counts.failed,
+          running: stats.counts.in_progress,
+          queued: stats.counts.requested,
+          counted: columnStats.num_rows,
+          exact: true,
+          cost: stats.cost,
+        });
+      }
+      if (computedColumns.every((column) => result.has(column.id))) return result;
+      result.clear();
+    }
     if (!cache) return result;
     const exact = cache.loadedRowCount >= cache.rowCount;
     for (const column of computedColumns) {
@@ -313,7 +352,7 @@ export function TableView({
     return result;
     // The cache mutates in place and bumps `version`.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [cache, computedColumns, version]);
+  }, [cache, computedColumns, version, columnStats]);
 
   /**
    * Saves an edited input cell. The edit names its row by id, so it lands on the row it was made
@@ -438,18 +477,10 @@ export function TableView({
 
   async function exportCsv() {
     if (!table) return;
-    const pageSize = 100;
-    const rows: TableData['rows'] = [];
-    let exportColumns = table.columns;
     try {
-      for (let offset = 0; ; offset += pageSize) {
-        setExportProgress(`Exporting ${formatCount(offset)} / ${formatCount(table.status.num_rows)}…`);
-        const page = await client.getData(tableId, offset, pageSize);
-        exportColumns = page.columns;
-        rows.push(...page.rows);
-        if (page.rows.length < pageSize) break;
-      }
-      const blob = new Blob([buildCsv(exportColumns, rows)], { type: 'text/csv;charset=utf-8' });
+      setExportProgress(`Exporting ${formatCount(table.status.num_rows)} rows…`);
+      // The server streams the file; the browser only saves it.
+      const blob = await client.exportCsv(tableId);
       const url = URL.createObjectURL(blob);
       const link = document.createElement('a');
       link.href = url;
@@ -458,7 +489,7 @@ export function TableView({
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      setNotice({ text: `Exported ${formatCount(rows.length)} rows.` });
+      setNotice({ text: `Exported ${formatCount(table.status.num_rows)} rows.` });
     } catch (error) {
       report(error);
     } finally {
