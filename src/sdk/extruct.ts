@@ -107,9 +107,28 @@ export function createExtructApi(transport: Transport) {
       call<TableRun>('POST', `${tablePath(tableId)}/run`, options, { body: params }),
     /**
      * The table's change events (`GET /v1/tables/{id}/events`) until the loop is left, the signal
-     * aborts or the server ends the stream (the table was deleted).
+     * aborts or the server ends the stream (the table was deleted). `onOpen` is called once the
+     * stream is open (a client that reconnects re-reads what it shows then).
      */
-    events: (tableId: string, options?: CallOptions) => tableEvents(transport, tableId, options),
+    events: (tableId: string, options?: CallOptions & { onOpen?: () => void }) =>
+      tableEvents(transport, tableId, options, options?.onOpen),
+    /**
+     * ext `GET /v1/tables/{id}/export.csv`: the response, its body the CSV as the server streams it
+     * (`columns`, `include`, `header`, `bom` as the endpoint documents them).
+     */
+    exportCsv: (
+      tableId: string,
+      query: { columns?: string; include?: string; header?: 'name' | 'key'; bom?: boolean } = {},
+      options?: CallOptions,
+    ) =>
+      transport.send({
+        method: 'GET',
+        path: `${tablePath(tableId)}/export.csv`,
+        auth: 'bearer',
+        accept: 'text/csv',
+        query,
+        signal: options?.signal,
+      }),
   };
 
   const rows = {

@@ -177,6 +177,24 @@ describe.each(STORE_KINDS)('SDK, Extruct dialect, over HTTP on %s', (kind) => {
     expect(labels).toEqual(['result:d0.test!', 'result:d1.test!', 'result:d2.test!']);
   });
 
+  it('reads column stats and streams the CSV export', async () => {
+    const table = await enrichedTable(2);
+    await client.tables.run(table.id);
+    await api().engine.drain();
+    const stats = await client.tables.columnStats(table.id);
+    expect(stats.num_rows).toBe(2);
+    for (const column of stats.columns) expect(column.counts).toMatchObject({ done: 2, not_run: 0 });
+    const response = await client.tables.exportCsv(table.id, {
+      header: 'key',
+      bom: false,
+      columns: 'domain,label',
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(await response.text()).toBe(
+      'domain,label\r\nd0.test,result:d0.test!\r\nd1.test,result:d1.test!\r\n',
+    );
+  });
+
   it('waits for a table by the seed-003 rule, woken by the event stream rather than polling', async () => {
     const table = await enrichedTable(2);
     await client.tables.run(table.id);

@@ -3,7 +3,6 @@ import type {
   CellOutputSchema,
   ColumnStatsOutputSchema,
   ColumnOutputSchema,
-  HTTPValidationErrorSchema,
   RowOutputSchema,
   RunListOutputSchema,
   RunOutputSchema,
@@ -26,12 +25,17 @@ import type {
   InputColumnConfigSchema,
   TableKind,
 } from '../../src/domain/columns.ts';
-import { SseParser } from './sse.ts';
+import {
+  createClient,
+  EnrichbaseApiError,
+  type EnrichbaseClient,
+  type TableEvent,
+} from '../../src/sdk/index.ts';
 
 /**
- * A small typed client of the Extruct dialect for the browser: `fetch` with the key as a Bearer
- * token. Response types are the server's own zod schemas (`z.infer`, types only: nothing of the
- * server is bundled). The typed SDK (src/sdk) replaces this module when it lands.
+ * The UI's view of the API: the typed SDK (src/sdk) with the calls the pages make, errors as
+ * `ApiError` (the API's own detail, for people to read), and the event stream kept open across
+ * drops. Types are the server's zod schemas (types only: nothing of the server is bundled).
  */
 
 export type User = z.infer<typeof UserOutputSchema>;
@@ -65,13 +69,7 @@ export type ColumnConfigInput =
   | z.input<typeof HttpColumnConfigSchema>
   | ColumnConfig;
 
-/** Events of `GET /v1/tables/{id}/events` (src/api/extruct/events.ts). */
-export type TableEvent =
-  | { event: 'cells'; data: { cells: { row_id: string; column_id: string; status: WireStatus }[] } }
-  | { event: 'rows'; data: { change: 'added' | 'updated' | 'deleted'; row_ids: string[] } }
-  | { event: 'table'; data: { change: 'updated' | 'columns' | 'deleted' } }
-  | { event: 'run'; data: { run_id: string } }
-  | { event: 'status'; data: TableStatus };
+export type { TableEvent };
 
 /** An error answer of the API: `detail` is a message, or the 422 list of problems. */
 export class ApiError extends Error {
@@ -103,68 +101,37 @@ export interface EventHandlers {
   onError?(error: unknown): void;
 }
 
-function isValidationBody(body: unknown): body is z.infer<typeof HTTPValidationErrorSchema> {
-  return (
-    typeof body === 'object' &&
-    body !== null &&
-    Array.isArray((body as { detail?: unknown }).detail) &&
-    (body as { detail: unknown[] }).detail.every((issue) => typeof issue === 'object' && issue !== null)
-  );
+/** Runs an SDK call; its error answers become ApiErrors with the API's detail. */
+async function call<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof EnrichbaseApiError) throw new ApiError(error.status, error.detail);
+    throw error;
+  }
 }
 
 export class ApiClient {
+  readonly #sdk: EnrichbaseClient;
+
   constructor(
     readonly key: string,
     readonly baseUrl = '',
-    private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
-  ) {}
-
-  private headers(json: boolean): Record<string, string> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.key}` };
-    if (json) headers['content-type'] = 'application/json';
-    return headers;
-  }
-
-  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
-      method,
-      headers: this.headers(body !== undefined),
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
-    });
-    const text = await response.text();
-    let parsed: unknown = undefined;
-    if (text !== '') {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-    }
-    if (!response.ok) {
-      if (isValidationBody(parsed)) throw new ApiError(response.status, parsed.detail);
-      const detail =
-        typeof parsed === 'object' &&
-        parsed !== null &&
-        typeof (parsed as { detail?: unknown }).detail === 'string'
-          ? (parsed as { detail: string }).detail
-          : `${response.status} ${response.statusText}`;
-      throw new ApiError(response.status, detail);
-    }
-    return parsed as T;
+    fetchImpl: typeof fetch = (input, init) => fetch(input, init),
+  ) {
+    this.#sdk = createClient({ baseUrl, apiKey: key, fetch: (url, init) => fetchImpl(url, init) });
   }
 
   getUser(): Promise<User> {
-    return this.request('GET', '/v1/user');
+    return call(() => this.#sdk.user());
   }
 
   listTables(query: TableListQuery = {}): Promise<TableList> {
-    const params = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) {
-      if (value !== undefined && value !== '') params.set(name, String(value));
-    }
-    const qs = params.toString();
-    return this.request('GET', `/v1/tables${qs ? `?${qs}` : ''}`);
+    return call(() =>
+      this.#sdk.tables.listPage({ ...query, search: query.search || undefined } as Parameters<
+        EnrichbaseClient['tables']['listPage']
+      >[0]),
+    );
   }
 
   createTable(input: {
@@ -173,70 +140,57 @@ export class ApiClient {
     description?: string | null;
     column_configs?: ColumnConfigInput[];
   }): Promise<Table> {
-    return this.request('POST', '/v1/tables', input);
+    return call(() => this.#sdk.tables.create(input));
   }
 
   getTable(tableId: string, signal?: AbortSignal): Promise<Table> {
-    return this.request('GET', `/v1/tables/${tableId}`, undefined, signal);
+    return call(() => this.#sdk.tables.get(tableId, { signal }));
   }
 
   updateTable(tableId: string, patch: { name?: string; description?: string | null }): Promise<Table> {
-    return this.request('PATCH', `/v1/tables/${tableId}`, patch);
+    return call(() => this.#sdk.tables.update(tableId, patch));
   }
 
   deleteTable(tableId: string): Promise<Table> {
-    return this.request('DELETE', `/v1/tables/${tableId}`);
+    return call(() => this.#sdk.tables.delete(tableId));
   }
 
   /** One page of rows in cell form; paging ends when fewer than `limit` rows come back. */
   getData(tableId: string, offset: number, limit: number, signal?: AbortSignal): Promise<TableData> {
-    return this.request(
-      'GET',
-      `/v1/tables/${tableId}/data?offset=${offset}&limit=${limit}`,
-      undefined,
-      signal,
-    );
+    return call(() => this.#sdk.tables.data(tableId, { offset, limit }, { signal }));
   }
 
-  /**
-   * The whole table as CSV, streamed by the server (ext `GET /v1/tables/{id}/export.csv`): every
-   * column headed by its key (the import reads keys back), BOM and CRLF for spreadsheets, formula-like cells neutralised.
-   */
-  async exportCsv(tableId: string, signal?: AbortSignal): Promise<Blob> {
-    const response = await this.fetchImpl(`${this.baseUrl}/v1/tables/${tableId}/export.csv?header=key`, {
-      headers: { ...this.headers(false), accept: 'text/csv' },
-      signal,
-    });
-    if (!response.ok) {
-      const body = (await response.json().catch(() => null)) as { detail?: unknown } | null;
-      throw new ApiError(
-        response.status,
-        typeof body?.detail === 'string' ? body.detail : `${response.status} ${response.statusText}`,
-      );
-    }
-    return response.blob();
+  getRow(tableId: string, rowId: string, signal?: AbortSignal): Promise<Row> {
+    return call(() => this.#sdk.rows.get(tableId, rowId, { signal }));
   }
 
   /** Each computed column's cells by status over the whole table, and cost (ext). */
   getColumnStats(tableId: string, signal?: AbortSignal): Promise<ColumnStats> {
-    return this.request('GET', `/v1/tables/${tableId}/column_stats`, undefined, signal);
+    return call(() => this.#sdk.tables.columnStats(tableId, { signal }));
   }
 
-  getRow(tableId: string, rowId: string, signal?: AbortSignal): Promise<Row> {
-    return this.request('GET', `/v1/tables/${tableId}/rows/${rowId}`, undefined, signal);
+  /**
+   * The whole table as CSV, streamed by the server (ext `GET /v1/tables/{id}/export.csv`): every
+   * column headed by its key (the import reads keys back), BOM and CRLF for spreadsheets,
+   * formula-like cells neutralised.
+   */
+  exportCsv(tableId: string, signal?: AbortSignal): Promise<Blob> {
+    return call(async () =>
+      (await this.#sdk.tables.exportCsv(tableId, { header: 'key' }, { signal })).blob(),
+    );
   }
 
-  /** Inserts 1–1000 rows; answers the raw rows (data keyed by input column key). */
+  /** Inserts 1–1000 rows; answers the rows. */
   insertRows(tableId: string, rows: { data: Record<string, unknown> }[], run = false): Promise<unknown[]> {
-    return this.request('POST', `/v1/tables/${tableId}/rows`, { rows, run });
+    return call(() => this.#sdk.rows.add(tableId, { rows, run }));
   }
 
   updateRows(tableId: string, rows: { id: string; data: Record<string, unknown> }[]): Promise<unknown[]> {
-    return this.request('PATCH', `/v1/tables/${tableId}/rows`, { rows });
+    return call(() => this.#sdk.rows.update(tableId, { rows }));
   }
 
   deleteRows(tableId: string, rowIds: string[]): Promise<{ deleted: string[] }> {
-    return this.request('DELETE', `/v1/tables/${tableId}/rows`, { rows: rowIds });
+    return call(() => this.#sdk.rows.delete(tableId, { rows: rowIds }));
   }
 
   addColumns(
@@ -244,70 +198,54 @@ export class ApiClient {
     configs: ColumnConfigInput[],
     insertAfter: boolean | string = true,
   ): Promise<Column[]> {
-    return this.request('POST', `/v1/tables/${tableId}/columns`, {
-      column_configs: configs,
-      insert_after: insertAfter,
-    });
+    return call(() => this.#sdk.columns.add(tableId, { column_configs: configs, insert_after: insertAfter }));
   }
 
   updateColumn(tableId: string, columnId: string, config: ColumnConfigInput): Promise<Column> {
-    return this.request('PATCH', `/v1/tables/${tableId}/columns/${columnId}`, config);
+    return call(() => this.#sdk.columns.update(tableId, columnId, config));
   }
 
   deleteColumn(tableId: string, columnId: string): Promise<Column> {
-    return this.request('DELETE', `/v1/tables/${tableId}/columns/${columnId}`);
+    return call(() => this.#sdk.columns.delete(tableId, columnId));
   }
 
   run(tableId: string, params: RunParams): Promise<TableRun> {
-    return this.request('POST', `/v1/tables/${tableId}/run`, params);
+    return call(() => this.#sdk.tables.run(tableId, params));
   }
 
   listRuns(tableId: string, limit = 50): Promise<RunList> {
-    return this.request('GET', `/v1/tables/${tableId}/runs?limit=${limit}`);
+    return call(() => this.#sdk.runs.listPage(tableId, { limit }));
   }
 
   getRun(tableId: string, runId: string): Promise<Run> {
-    return this.request('GET', `/v1/tables/${tableId}/runs/${runId}`);
+    return call(() => this.#sdk.runs.get(tableId, runId));
   }
 
   cancelRun(tableId: string, runId: string): Promise<Run> {
-    return this.request('POST', `/v1/tables/${tableId}/runs/${runId}/cancel`);
+    return call(() => this.#sdk.runs.cancel(tableId, runId));
   }
 
   /**
    * Follows the table's event stream until `signal` aborts, reconnecting after a drop (1 s, then
-   * up to 15 s between tries). EventSource cannot send the Bearer header, so this reads the
+   * up to 15 s between tries). EventSource cannot send the Bearer header: the SDK reads the
    * `text/event-stream` body with fetch.
    */
   async followEvents(tableId: string, handlers: EventHandlers, signal: AbortSignal): Promise<void> {
     let delayMs = 1000;
     while (!signal.aborted) {
       try {
-        const response = await this.fetchImpl(`${this.baseUrl}/v1/tables/${tableId}/events`, {
-          headers: { ...this.headers(false), accept: 'text/event-stream' },
+        const events = this.#sdk.tables.events(tableId, {
           signal,
+          onOpen: () => {
+            delayMs = 1000;
+            handlers.onOpen?.();
+          },
         });
-        if (response.status === 404) return; // the table is gone: nothing more will come
-        if (!response.ok || !response.body) throw new ApiError(response.status, response.statusText);
-        delayMs = 1000;
-        handlers.onOpen?.();
-        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-        const parser = new SseParser();
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          for (const message of parser.push(value)) {
-            let data: unknown;
-            try {
-              data = JSON.parse(message.data);
-            } catch {
-              continue;
-            }
-            handlers.onEvent({ event: message.event, data } as TableEvent);
-          }
-        }
+        for await (const event of events) handlers.onEvent(event);
       } catch (error) {
         if (signal.aborted) return;
+        // The table is gone: nothing more will come.
+        if (error instanceof EnrichbaseApiError && error.status === 404) return;
         handlers.onError?.(error);
       }
       if (signal.aborted) return;
