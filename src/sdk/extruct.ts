@@ -2,6 +2,7 @@ import { pagesByOffset } from './paging.ts';
 import { readServerSentEvents } from './sse.ts';
 import { segment, type CallOptions, type Query, type Transport } from './transport.ts';
 import type {
+  CellDetail,
   Column,
   ColumnStats,
   ColumnConfigInput,
@@ -141,6 +142,13 @@ export function createExtructApi(transport: Transport) {
     /** `DELETE /v1/tables/{id}/rows`. */
     delete: (tableId: string, input: RowsDeleteInput, options?: CallOptions) =>
       call<RowsDeleted>('DELETE', `${tablePath(tableId)}/rows`, options, { body: input }),
+    /** ext: one computed cell in full, by column key or id: attempts, cost, usage, a waterfall's steps. */
+    cell: (tableId: string, rowId: string, column: string, options?: CallOptions) =>
+      call<CellDetail>(
+        'GET',
+        `${tablePath(tableId)}/rows/${segment(rowId)}/cells/${segment(column)}`,
+        options,
+      ),
     /** `GET /v1/tables/{id}/rows/{row_id}`: one row in cell form. */
     get: (tableId: string, rowId: string, options?: CallOptions) =>
       call<Row>('GET', `${tablePath(tableId)}/rows/${segment(rowId)}`, options),

@@ -13,6 +13,7 @@ export type {
   AddEnrichmentInput,
   AddWaterfallInput,
   Cell,
+  CellDetail,
   CellStatus,
   Column,
   ColumnStats,

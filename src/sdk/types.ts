@@ -43,6 +43,7 @@ import type {
   RowsPatchInputSchema,
   RunListOutputSchema,
   ColumnStatsOutputSchema,
+  CellDetailOutputSchema,
   RunOutputSchema,
   TABLE_EVENT_SCHEMAS,
   TableCreateInputSchema,
@@ -91,6 +92,8 @@ export type RunCounts = Run['counts'];
 export type RunListPage = z.output<typeof RunListOutputSchema>;
 /** ext: each computed column's cells by status and cost (`GET /v1/tables/{id}/column_stats`). */
 export type ColumnStats = z.output<typeof ColumnStatsOutputSchema>;
+/** ext: one computed cell in full (`GET /v1/tables/{id}/rows/{row_id}/cells/{column}`). */
+export type CellDetail = z.output<typeof CellDetailOutputSchema>;
 export type RowsDeleted = z.output<typeof RowsDeleteOutputSchema>;
 
 /** The server's `ColumnConfigSchema`, reached through the column output that embeds it. */

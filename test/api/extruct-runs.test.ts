@@ -40,6 +40,36 @@ describe.each(STORE_KINDS)('Extruct run API on %s', (kind) => {
     };
   }
 
+  it('shows one cell in full: attempts, cost and usage beside the cell form (ext)', async () => {
+    const t = await table(1);
+    const rowId = t.rows[0]!.id;
+    const before = await api().request('GET', `/v1/tables/${t.id}/rows/${rowId}/cells/company`);
+    expect(before.body).toMatchObject({ column_key: 'company', status: null, attempts: 0, value: null });
+    await api().request('POST', `/v1/tables/${t.id}/run`, { body: {} });
+    await api().engine.drain();
+    const byKey = await api().request('GET', `/v1/tables/${t.id}/rows/${rowId}/cells/company`);
+    expect(byKey.status).toBe(200);
+    expect(byKey.body).toMatchObject({
+      row_id: rowId,
+      column_id: t.columns[1]!.id,
+      column_key: 'company',
+      status: 'done',
+      value: { answer: 'result:d0.test' },
+      error: null,
+      reason: null,
+      attempts: 1,
+      cost: 0,
+      updated_at: expect.any(String),
+    });
+    const byId = await api().request('GET', `/v1/tables/${t.id}/rows/${rowId}/cells/${t.columns[2]!.id}`);
+    expect(byId.body).toMatchObject({ column_key: 'label', value: { answer: 'result:d0.test!' } });
+    for (const column of ['domain', 'nope'])
+      expect(await api().request('GET', `/v1/tables/${t.id}/rows/${rowId}/cells/${column}`)).toMatchObject({
+        status: 404,
+        body: { detail: 'Column not found' },
+      });
+  });
+
   it("counts each computed column's cells by status over the whole table (ext column_stats)", async () => {
     const t = await table(4);
     const [, company, label] = t.columns;

@@ -442,6 +442,10 @@ describe('web UI in Chromium', () => {
     const source = detail.getByTestId('cell-sources').getByRole('link');
     await expect.poll(() => source.getAttribute('href')).toBe(site.urlFor('/about'));
     await expect.poll(() => detail.getByTestId('cell-answer').textContent()).toBe('2019');
+    // Beyond the cell form: attempts, cost and the research's tokens, searches and pages.
+    await expect
+      .poll(() => detail.getByTestId('cell-usage').textContent())
+      .toMatch(/^1 attempt · \$0\.\d{4} · .*tokens/);
     await snap(page, '08-cell-detail', 'cell-detail.png');
     await detail.getByRole('button', { name: 'Close cell detail' }).click();
 

@@ -28,6 +28,7 @@ import type {
 import {
   createClient,
   EnrichbaseApiError,
+  type CellDetail,
   type EnrichbaseClient,
   type TableEvent,
 } from '../../src/sdk/index.ts';
@@ -69,7 +70,7 @@ export type ColumnConfigInput =
   | z.input<typeof HttpColumnConfigSchema>
   | ColumnConfig;
 
-export type { TableEvent };
+export type { CellDetail, TableEvent };
 
 /** An error answer of the API: `detail` is a message, or the 422 list of problems. */
 export class ApiError extends Error {
@@ -162,6 +163,11 @@ export class ApiClient {
 
   getRow(tableId: string, rowId: string, signal?: AbortSignal): Promise<Row> {
     return call(() => this.#sdk.rows.get(tableId, rowId, { signal }));
+  }
+
+  /** One computed cell in full (ext): attempts, cost, usage and a waterfall's steps beside the cell form. */
+  getCell(tableId: string, rowId: string, columnKey: string, signal?: AbortSignal): Promise<CellDetail> {
+    return call(() => this.#sdk.rows.cell(tableId, rowId, columnKey, { signal }));
   }
 
   /** Each computed column's cells by status over the whole table, and cost (ext). */

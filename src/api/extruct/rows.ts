@@ -1,9 +1,14 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { toWireStatus } from '../../domain/cell-status.ts';
+import { isInputKind } from '../../domain/columns.ts';
+import { NotFoundError } from '../../domain/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { Store } from '../../engine/ports.ts';
 import type { AuthEnv } from '../shared/auth.ts';
 import { INVALID, json, jsonBody, NOT_FOUND, SECURITY, UNAUTHORIZED } from './responses.ts';
 import {
+  CellDetailOutputSchema,
+  CellParamsSchema,
   RowIdParamsSchema,
   RowOutputSchema,
   RowsCreateInputSchema,
@@ -61,6 +66,18 @@ const getRow = createRoute({
   responses: { 200: json(RowOutputSchema), ...UNAUTHORIZED, ...NOT_FOUND, ...INVALID },
 });
 
+const getCell = createRoute({
+  method: 'get',
+  path: '/v1/tables/{table_id}/rows/{row_id}/cells/{column}',
+  tags: ['rows'],
+  summary: 'Get Cell (ext)',
+  description:
+    "One computed cell in full, by column key or ID: status, value (with a waterfall's `steps`), error, reason, and what the cell form leaves out: attempts, cost and usage (tokens, searches, pages, timings).",
+  security: SECURITY,
+  request: { params: CellParamsSchema },
+  responses: { 200: json(CellDetailOutputSchema), ...UNAUTHORIZED, ...NOT_FOUND, ...INVALID },
+});
+
 /** `run: true`: a run in mode new over exactly these rows. */
 async function runRows(
   engine: Engine,
@@ -102,5 +119,41 @@ export function registerRowRoutes(app: OpenAPIHono<AuthEnv>, store: Store, engin
     const { table_id: tableId, row_id: rowId } = c.req.valid('param');
     const result = await store.getRow(c.get('workspace').id, tableId, rowId);
     return c.json(createRowRenderer(result.columns)(result.rows[0]!), 200);
+  });
+
+  app.openapi(getCell, async (c) => {
+    const { table_id: tableId, row_id: rowId, column: reference } = c.req.valid('param');
+    const result = await store.getRow(c.get('workspace').id, tableId, rowId);
+    const column = result.columns.find(
+      (candidate) => candidate.config.key === reference || candidate.id === reference,
+    );
+    if (!column || isInputKind(column.config.kind)) throw new NotFoundError('column', reference);
+    const cell = result.rows[0]!.cells.find((candidate) => candidate.columnId === column.id);
+    const usage = cell?.usage;
+    return c.json(
+      {
+        row_id: rowId,
+        column_id: column.id,
+        column_key: column.config.key,
+        status: cell ? toWireStatus(cell.status) : null,
+        value: cell?.value ?? null,
+        error: cell?.error ?? null,
+        reason: cell?.reason ?? null,
+        attempts: cell?.attempts ?? 0,
+        cost: cell?.cost ?? 0,
+        usage: usage
+          ? {
+              input_tokens: usage.inputTokens,
+              output_tokens: usage.outputTokens,
+              searches: usage.searches,
+              pages_fetched: usage.pagesFetched,
+              cached: usage.cached,
+              timings_ms: usage.timingsMs,
+            }
+          : null,
+        updated_at: cell?.updatedAt ?? null,
+      },
+      200,
+    );
   });
 }

@@ -306,6 +306,40 @@ export const RunOutputSchema = TableRunOutputSchema.extend({
   max_cost: z.number().nullable(),
 }).meta({ id: 'Run' });
 
+export const CellParamsSchema = RowIdParamsSchema.extend({
+  column: z
+    .string()
+    .min(1)
+    .meta({ param: { name: 'column', in: 'path' }, description: 'Column key or ID.' }),
+});
+
+/** ext: one computed cell in full: what the cell form carries, plus attempts, cost and usage. */
+export const CellDetailOutputSchema = z
+  .object({
+    row_id: z.string(),
+    column_id: z.string(),
+    column_key: z.string(),
+    /** null: the cell was never planned (not run). */
+    status: z.enum(WIRE_CELL_STATUSES).nullable(),
+    value: CellValueSchema.nullable(),
+    error: z.object({ type: z.string(), message: z.string() }).nullable(),
+    reason: z.string().nullable(),
+    attempts: z.number().int(),
+    cost: z.number(),
+    usage: z
+      .object({
+        input_tokens: z.number().optional(),
+        output_tokens: z.number().optional(),
+        searches: z.number().optional(),
+        pages_fetched: z.number().optional(),
+        cached: z.boolean().optional(),
+        timings_ms: z.object({ search: z.number(), fetch: z.number(), llm: z.number() }).optional(),
+      })
+      .nullable(),
+    updated_at: TimestampSchema.nullable(),
+  })
+  .meta({ id: 'CellDetailOutput' });
+
 /** ext: each computed column's progress over the whole table, for grid headers. */
 export const ColumnStatsOutputSchema = z
   .object({

@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react';
-import type { ApiClient, Column, Row } from '../api.ts';
+import type { ApiClient, CellDetail as CellDetailData, Column, Row } from '../api.ts';
 import { answerPretty, STATUS_LABELS } from '../format.ts';
 import { describeColumn } from '../grid/cells.ts';
 import type { RowCache } from '../grid/row-cache.ts';
 import { STATUS_STYLES } from '../grid/status-style.ts';
 
 /**
- * One computed cell in full: answer, explanation, sources, error, status and reason. The cell
- * form of the API carries no attempts, usage or cost per cell, so those are not shown.
+ * One computed cell in full: answer, explanation, sources, error, status and reason, and from the
+ * cell endpoint its attempts, cost, tokens and a waterfall's steps.
  */
 export function CellDetail({
   client,
@@ -26,7 +26,7 @@ export function CellDetail({
   version: number;
   onClose: () => void;
 }) {
-  const [fetched, setFetched] = useState<Row | null>(null);
+  const [fetched, setFetched] = useState<CellDetailData | null>(null);
   const [error, setError] = useState<string | null>(null);
   const index = cache.indexOf(rowId);
   const cached = index === undefined ? undefined : cache.rowAt(index);
@@ -37,21 +37,32 @@ export function CellDetail({
   useEffect(() => {
     const controller = new AbortController();
     client
-      .getRow(tableId, rowId, controller.signal)
-      .then((row) => {
-        setFetched(row);
+      .getCell(tableId, rowId, column.config.key, controller.signal)
+      .then((detail) => {
+        setFetched(detail);
         setError(null);
       })
       .catch((caught: unknown) => {
         if (!controller.signal.aborted) setError(String(caught));
       });
     return () => controller.abort();
-  }, [client, tableId, rowId, cachedStatus]);
+  }, [client, tableId, rowId, column.config.key, cachedStatus]);
 
   void version; // the cached row mutates in place; `version` re-renders this panel with it
+  // The grid's copy is the freshest cell form; the endpoint adds attempts, cost, usage and steps.
+  const cell: CellForm | null =
+    cached?.data[key] ??
+    (fetched?.status
+      ? {
+          status: fetched.status,
+          value: fetched.value,
+          ...(fetched.error ? { error: fetched.error } : {}),
+          ...(fetched.reason ? { reason: fetched.reason } : {}),
+        }
+      : null);
   const row = cached ?? fetched;
-  const cell = row?.data[key] ?? null;
   const status = cell?.status;
+  const steps = waterfallSteps(fetched?.value ?? cell?.value);
   const style = STATUS_STYLES[status ?? 'not_run'];
 
   return (
@@ -118,10 +129,72 @@ export function CellDetail({
               </dd>
             </>
           )}
-          <dt>Attempts, cost</dt>
-          <dd className="muted small">Not in the API's cell form yet (the run panel shows cost per run).</dd>
+          {steps.length > 0 && (
+            <>
+              <dt>Waterfall steps</dt>
+              <dd>
+                <ol className="steps" data-testid="cell-steps">
+                  {steps.map((step, index) => (
+                    <li key={index}>
+                      <strong>{step.provider}</strong>
+                      {step.error
+                        ? `: ${step.error}`
+                        : step.result
+                          ? ` found data${step.is_verified === true ? ' (verified)' : step.is_verified === false ? ' (not verified)' : ''}`
+                          : ': no data'}
+                      {step.cost > 0 && ` · ${formatUsd(step.cost)}`}
+                    </li>
+                  ))}
+                </ol>
+              </dd>
+            </>
+          )}
+          {fetched && (
+            <>
+              <dt>Attempts, cost, usage</dt>
+              <dd className="muted small" data-testid="cell-usage">
+                {usageText(fetched)}
+              </dd>
+            </>
+          )}
         </dl>
       )}
     </aside>
   );
+}
+
+type CellForm = NonNullable<Row['data'][string]>;
+
+interface WaterfallStepData {
+  provider: string;
+  result: unknown;
+  cost: number;
+  is_verified: boolean | null;
+  error?: string;
+}
+
+/** A waterfall's trace, kept on its value as `steps`. */
+function waterfallSteps(value: unknown): WaterfallStepData[] {
+  const steps = (value as { steps?: unknown } | null | undefined)?.steps;
+  return Array.isArray(steps) ? (steps as WaterfallStepData[]) : [];
+}
+
+function formatUsd(cost: number): string {
+  return `$${cost < 1 ? cost.toFixed(4) : cost.toFixed(2)}`;
+}
+
+function usageText(detail: CellDetailData): string {
+  const parts = [`${detail.attempts} attempt${detail.attempts === 1 ? '' : 's'}`, formatUsd(detail.cost)];
+  const usage = detail.usage;
+  if (usage?.cached) parts.push('reused (cache)');
+  if (usage?.input_tokens !== undefined || usage?.output_tokens !== undefined)
+    parts.push(`${usage.input_tokens ?? 0} in / ${usage.output_tokens ?? 0} out tokens`);
+  if (usage?.searches) parts.push(`${usage.searches} search${usage.searches === 1 ? '' : 'es'}`);
+  if (usage?.pages_fetched)
+    parts.push(`${usage.pages_fetched} page${usage.pages_fetched === 1 ? '' : 's'} read`);
+  if (usage?.timings_ms) {
+    const { search, fetch, llm } = usage.timings_ms;
+    parts.push(`search ${search} ms · fetch ${fetch} ms · LLM ${llm} ms`);
+  }
+  return parts.join(' · ');
 }
