@@ -73,6 +73,8 @@ export function createProviders(config: ProvidersConfig & { enrichments?: Enrich
     addressPolicy: config.addressPolicy,
     baseUrls: config.vendorBaseUrls,
   };
+  // The people finder asks a people-data vendor first when the workspace has its key.
+  const peopleSearch = catalog.enrichments.find((definition) => definition.slug === 'pdl_people_search');
   const byKind: Partial<Record<Column['config']['kind'], Provider>> = {
     formula: createFormulaProvider(),
     http: createHttpProvider(config.addressPolicy),
@@ -83,7 +85,17 @@ export function createProviders(config: ProvidersConfig & { enrichments?: Enrich
     enrichment_field: createFieldProvider(),
     email_finder: createFinderProvider(catalogDeps, 'email_finder'),
     phone_finder: createFinderProvider(catalogDeps, 'phone_finder'),
-    ...createCompanyProviders({ agent, search, children: config.children }),
+    ...createCompanyProviders({
+      agent,
+      search,
+      children: config.children,
+      peopleVendor: peopleSearch && {
+        definition: peopleSearch,
+        credentials: catalogDeps.credentials,
+        addressPolicy: config.addressPolicy,
+        baseUrl: config.vendorBaseUrls?.[peopleSearch.provider],
+      },
+    }),
   };
   return {
     registry: { forColumn: (column) => byKind[column.config.kind] },

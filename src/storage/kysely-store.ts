@@ -1124,7 +1124,9 @@ export class KyselyStore implements Store {
         .selectFrom('tables')
         .select('id')
         .where('parent_table_id', '=', tableId)
+        // Children made together share a timestamp: ids (UUIDv7) keep the order they were made in.
         .orderBy('created_at')
+        .orderBy('id')
         .execute(),
     ]);
     return {

@@ -6,10 +6,12 @@ import { startFakeSite, type FakePage, type FakeSite } from '../fixtures/fake-si
 import {
   startFakeApollo,
   startFakeHunter,
+  startFakePdl,
   startFakeProspeo,
   type FakeApollo,
   type FakeHunter,
   type FakePerson,
+  type FakePdl,
   type FakeProspeo,
 } from '../fixtures/fake-vendors/index.ts';
 import { seedDocument, seedSchema } from '../fixtures/seeds.ts';
@@ -319,6 +321,7 @@ describe.each(STORE_KINDS)('company and people tables on %s', (kind) => {
   let hunter: FakeHunter;
   let apollo: FakeApollo;
   let prospeo: FakeProspeo;
+  let pdl: FakePdl;
 
   const vendorPerson = (company: FakeCompanySite, person: FakeEmployee): FakePerson => ({
     first_name: person.name.split(' ')[0]!,
@@ -400,13 +403,26 @@ describe.each(STORE_KINDS)('company and people tables on %s', (kind) => {
       people: acme.people.map((person) => vendorPerson(acme, person)),
     });
     apollo = await startFakeApollo({ apiKey: 'apollo-key', people: [] });
+    // A people-data vendor that knows two of Acme's leaders (only workspaces with its key ask it).
+    pdl = await startFakePdl({
+      apiKey: 'pdl-key',
+      profiles: [
+        {
+          full_name: 'Wile E Coyote',
+          job_title: 'ceo',
+          job_company_website: 'acme.test',
+          linkedin_url: 'linkedin.com/in/wile-e-coyote',
+        },
+        { full_name: 'Road Runner', job_title: 'cto', job_company_website: 'acme.test' },
+      ],
+    });
     prospeo = await startFakeProspeo({
       apiKey: 'prospeo-key',
       people: COMPANIES.flatMap((company) => company.people.map((person) => vendorPerson(company, person))),
     });
   });
   afterAll(async () => {
-    for (const server of [site, searxng, openai, hunter, apollo, prospeo]) await server?.close();
+    for (const server of [site, searxng, openai, hunter, apollo, prospeo, pdl]) await server?.close();
   });
 
   const api = useTestApi(kind, {
@@ -421,6 +437,7 @@ describe.each(STORE_KINDS)('company and people tables on %s', (kind) => {
         hunter: hunter.url,
         apollo: apollo.url,
         prospeo: prospeo.url,
+        pdl: pdl.url,
       }),
     }),
   });
@@ -655,6 +672,52 @@ describe.each(STORE_KINDS)('company and people tables on %s', (kind) => {
     expect(remaining).toHaveLength(people.length - wanted(COMPANIES[1]!).length);
     expect(remaining.some((row) => row.parent_row_id === globexRowId)).toBe(false);
     expect((await call('GET', `/v1/tables/${childId}`)).status.num_rows).toBe(remaining.length);
+  });
+
+  it('asks a people-data vendor first when the workspace has its key, and researches only what it lacks', async () => {
+    const apiKey = { 'x-apikey': api().key };
+    await api().request('PUT', '/v1/connections/pdl', {
+      key: null,
+      headers: apiKey,
+      body: { api_key: 'pdl-key' },
+    });
+    try {
+      const created = await call('POST', '/v1/tables', { name: 'Vendor people', kind: 'company' });
+      await call('POST', `/v1/tables/${created.id}/columns`, {
+        column_configs: [
+          {
+            kind: 'company_people_finder',
+            name: 'Leaders',
+            key: 'leaders',
+            value: { roles: ROLES, max_results: 2 },
+          },
+        ],
+      });
+      await call('POST', `/v1/tables/${created.id}/rows`, { rows: [{ data: { input: 'acme.test' } }] });
+      await run(created.id);
+      const [row] = await rowsOf(created.id);
+      expect(row.data.leaders).toMatchObject({
+        status: 'done',
+        value: {
+          answer: [
+            { full_name: 'Wile E Coyote', role: 'CEO', profile_url: 'https://linkedin.com/in/wile-e-coyote' },
+            { full_name: 'Road Runner', role: 'CTO', profile_url: null },
+          ],
+          explanation: expect.stringContaining('People Data Labs found 2'),
+        },
+      });
+      expect(pdl.requests).toHaveLength(1);
+      const detail = await call('GET', `/v1/tables/${created.id}/rows/${row.id}/cells/leaders`);
+      expect(detail.cost).toBeCloseTo(0.56);
+      const childId = (await call('GET', `/v1/tables/${created.id}`)).child_relationships[0].table_id;
+      const people = await rowsOf(childId);
+      expect(people.map((person: any) => person.data.full_name.value.answer).sort()).toEqual([
+        'Road Runner',
+        'Wile E Coyote',
+      ]);
+    } finally {
+      await api().request('DELETE', '/v1/connections/pdl', { key: null, headers: apiKey });
+    }
   });
 
   it('reuses a company profile researched in another table of the workspace', async () => {

@@ -9,6 +9,7 @@ import {
   APOLLO_EMAIL_FINDER,
   HUNTER_EMAIL_FINDER,
   HUNTER_EMAIL_VERIFIER,
+  PDL_PEOPLE_SEARCH,
   PROSPEO_EMAIL_FINDER,
   PROSPEO_MOBILE_FINDER,
   VENDOR_ENRICHMENTS,
@@ -18,10 +19,12 @@ import { scrub } from '../../src/providers/catalog/vendors/shared.ts';
 import {
   startFakeApollo,
   startFakeHunter,
+  startFakePdl,
   startFakeProspeo,
   type FakeApollo,
   type FakeCompany,
   type FakeHunter,
+  type FakePdl,
   type FakePerson,
   type FakeProspeo,
   type FakeVendor,
@@ -83,8 +86,20 @@ const COMPANIES: FakeCompany[] = [
 let hunter: FakeHunter;
 let apollo: FakeApollo;
 let prospeo: FakeProspeo;
+let pdl: FakePdl;
 
 beforeAll(async () => {
+  pdl = await startFakePdl({
+    apiKey: KEY,
+    profiles: PEOPLE.map((person) => ({
+      full_name: `${person.first_name} ${person.last_name}`,
+      job_title: person.title ?? 'Engineer',
+      job_company_website: person.domain,
+      ...(person.linkedin_url
+        ? { linkedin_url: person.linkedin_url.replace(/^https:\/\/(www\.)?/, '') }
+        : {}),
+    })),
+  });
   [hunter, apollo, prospeo] = await Promise.all([
     startFakeHunter({ apiKey: KEY, people: PEOPLE, companies: COMPANIES, optedOut: ['optout@engines.test'] }),
     startFakeApollo({
@@ -98,13 +113,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([hunter?.close(), apollo?.close(), prospeo?.close()]);
+  await Promise.all([hunter?.close(), apollo?.close(), prospeo?.close(), pdl?.close()]);
 });
 
 beforeEach(() => {
   hunter.reset();
   apollo.reset();
   prospeo.reset();
+  pdl.reset();
 });
 
 function contextFor(
@@ -200,6 +216,13 @@ const CASES: ConnectorCase[] = [
     miss: { domain: 'unknown-company.test' },
     rateLimitedMs: 60_000,
   },
+  {
+    definition: PDL_PEOPLE_SEARCH,
+    fake: () => pdl,
+    hit: { company_domain: 'https://www.engines.test/team', roles: 'chief, founder' },
+    miss: { company_domain: 'unknown-company.test', roles: 'ceo' },
+    rateLimitedMs: 1_000,
+  },
 ];
 
 describe.each(CASES)('$definition.slug', ({ definition, fake, hit, miss, rateLimitedMs }) => {
@@ -267,6 +290,41 @@ describe.each(CASES)('$definition.slug', ({ definition, fake, hit, miss, rateLim
     const [request] = fake().requests;
     expect(request).toBeDefined();
     expect(Object.values(request!.query)).not.toContain('[redacted]');
+  });
+});
+
+describe('People Data Labs Person Search', () => {
+  it('asks for the company by website and the roles as job-title matches, and reads people back', async () => {
+    const result = await run(
+      PDL_PEOPLE_SEARCH,
+      { company_domain: 'engines.test', roles: 'Chief Analyst', max_results: 3 },
+      contextFor(pdl),
+    );
+    const [request] = pdl.requests;
+    expect(request).toMatchObject({ method: 'POST', path: '/v5/person/search' });
+    expect(request!.headers['x-api-key']).toBe('[redacted]');
+    expect(request!.body).toEqual({
+      query: {
+        bool: {
+          must: [
+            { term: { job_company_website: 'engines.test' } },
+            { bool: { should: [{ match: { job_title: 'Chief Analyst' } }], minimum_should_match: 1 } },
+          ],
+        },
+      },
+      size: 3,
+    });
+    // PDL keeps names in lower case and profiles without a scheme.
+    const people = expectData(result).people as {
+      full_name: string;
+      role: string;
+      profile_url: string | null;
+    }[];
+    expect(people[0]).toMatchObject({ full_name: 'Ada Lovelace', role: 'Chief Analyst' });
+    expect(
+      people.every((person) => person.profile_url === null || person.profile_url.startsWith('https://')),
+    ).toBe(true);
+    expect(result.ok && result.cost).toBeCloseTo(0.28 * people.length);
   });
 });
 
@@ -781,6 +839,7 @@ describe('the vendor catalog', () => {
       prospeo_mobile_finder: 103,
       hunter_email_verifier: 104,
       apollo_company_enrichment: 105,
+      pdl_people_search: 106,
     });
   });
 

@@ -1,16 +1,20 @@
 import type { AgentColumnConfig } from '../../domain/columns.ts';
-import { personRowData } from '../../domain/company.ts';
+import { personKeys, personRowData } from '../../domain/company.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import type { CellValue, Column, JsonObject } from '../../domain/model.ts';
 import type { Person } from '../../domain/output-formats.ts';
 import { isEmptyValue } from '../../domain/rows.ts';
 import type {
   ChildRowsWriter,
+  ExecuteContext,
   PreparedCall,
   Provider,
   ProviderRequest,
   ProviderResult,
 } from '../../engine/ports.ts';
+import type { CredentialLookup } from '../catalog/enrichment-provider.ts';
+import type { EnrichmentDefinition } from '../catalog/types.ts';
+import type { AddressPolicy } from '../http/address-guard.ts';
 import type { SearchClient } from '../search/search.ts';
 import { companyInputOf, isDirectoryDomain, registeredDomain, websiteOf } from './domains.ts';
 
@@ -34,6 +38,16 @@ export interface CompanyProvidersDeps {
   search: SearchClient | undefined;
   /** Where the people finder writes the people it finds. */
   children: ChildRowsWriter | undefined;
+  /**
+   * A people-data vendor (a catalog enrichment answering `{people}` for `company_domain`, `roles`,
+   * `max_results`), asked first by the people finder when the workspace has its key.
+   */
+  peopleVendor?: {
+    definition: EnrichmentDefinition;
+    credentials: CredentialLookup;
+    addressPolicy: AddressPolicy;
+    baseUrl?: string;
+  };
 }
 
 export type CompanyColumnKind =
@@ -276,12 +290,32 @@ function preparePeopleFinder(deps: CompanyProvidersDeps, request: ProviderReques
     // Finding people writes rows elsewhere: every run does the work (no reuse of a cached answer).
     cacheKey: undefined,
     execute: async (context): Promise<ProviderResult> => {
-      const result = await prepared.execute(context);
-      if (!result.ok) return result;
-      const people = (Array.isArray(result.value.answer) ? (result.value.answer as Person[]) : []).slice(
-        0,
+      // A configured people-data vendor first; research fills in when it found fewer than asked.
+      const vendor = await askPeopleVendor(
+        deps,
+        request.workspaceId,
+        company.domain,
+        roles,
         maxResults,
+        context,
       );
+      const vendorPeople = vendor?.ok ? vendor.people : [];
+      const researched = vendorPeople.length >= maxResults ? undefined : await prepared.execute(context);
+      if (researched && !researched.ok && vendorPeople.length === 0) return researched;
+      const result: Extract<ProviderResult, { ok: true }> =
+        researched?.ok === true ? researched : { ok: true, value: { answer: null }, cost: 0 };
+      const researchedPeople = Array.isArray(result.value.answer) ? (result.value.answer as Person[]) : [];
+      const people = mergePeople(vendorPeople, researchedPeople).slice(0, maxResults);
+      const vendorNote = vendor
+        ? vendor.ok
+          ? `${deps.peopleVendor!.definition.data_source} found ${vendorPeople.length}. `
+          : `${deps.peopleVendor!.definition.data_source} failed (${vendor.message}). `
+        : '';
+      result.cost = (result.cost ?? 0) + (vendor?.ok ? vendor.cost : 0);
+      result.value = {
+        ...result.value,
+        explanation: `${vendorNote}${result.value.explanation ?? ''}`.trim() || undefined,
+      };
       let written;
       try {
         written = await children.addChildRows(request.workspaceId, tableId, request.column.id, rowId, {
@@ -308,6 +342,51 @@ function preparePeopleFinder(deps: CompanyProvidersDeps, request: ProviderReques
       return { ...result, value };
     },
   };
+}
+
+/** The vendor's people, or why it could not answer; undefined when the workspace has no key for it. */
+async function askPeopleVendor(
+  deps: CompanyProvidersDeps,
+  workspaceId: string,
+  domain: string,
+  roles: string[],
+  maxResults: number,
+  context: ExecuteContext,
+): Promise<{ ok: true; people: Person[]; cost: number } | { ok: false; message: string } | undefined> {
+  const vendor = deps.peopleVendor;
+  if (!vendor) return undefined;
+  const { definition } = vendor;
+  const apiKey = await vendor.credentials(workspaceId, definition.provider);
+  if (!apiKey) return undefined;
+  const result = await context.limited(`vendor:${definition.provider}`, definition.limits, () =>
+    definition.run(
+      { company_domain: domain, roles: roles.join(', '), max_results: maxResults },
+      {
+        apiKey,
+        baseUrl: vendor.baseUrl ?? definition.baseUrl ?? '',
+        addressPolicy: vendor.addressPolicy,
+        signal: context.signal,
+        limited: context.limited,
+      },
+    ),
+  );
+  if (!result.ok) return { ok: false, message: result.error.message };
+  const people = Array.isArray(result.data?.people) ? (result.data.people as Person[]) : [];
+  return { ok: true, people, cost: result.data ? (result.cost ?? 0) : 0 };
+}
+
+/** The vendor's people, then the researched ones not already among them (profile URL, else name). */
+function mergePeople(first: Person[], second: Person[]): Person[] {
+  const merged: Person[] = [];
+  const seen = new Set<string>();
+  for (const person of [...first, ...second]) {
+    const keys = personKeys(person as unknown as Record<string, unknown>);
+    const ids = [keys.url && `u:${keys.url}`, keys.name && `n:${keys.name}`].filter(Boolean) as string[];
+    if (ids.length === 0 || ids.some((id) => seen.has(id))) continue;
+    for (const id of ids) seen.add(id);
+    merged.push(person);
+  }
+  return merged;
 }
 
 /** What a child row keeps of its company row: every value but the finder's own. */

@@ -1,6 +1,7 @@
 import type { EnrichmentDefinition } from '../types.ts';
 import { APOLLO, APOLLO_COMPANY_ENRICHMENT, APOLLO_EMAIL_FINDER } from './apollo.ts';
 import { HUNTER, HUNTER_EMAIL_FINDER, HUNTER_EMAIL_VERIFIER } from './hunter.ts';
+import { PDL, PDL_PEOPLE_SEARCH } from './pdl.ts';
 import { PROSPEO, PROSPEO_EMAIL_FINDER, PROSPEO_MOBILE_FINDER } from './prospeo.ts';
 import type { VendorInfo } from './shared.ts';
 
@@ -22,6 +23,7 @@ export const VENDOR_ENRICHMENTS: EnrichmentDefinition[] = [
   PROSPEO_MOBILE_FINDER,
   HUNTER_EMAIL_VERIFIER,
   APOLLO_COMPANY_ENRICHMENT,
+  PDL_PEOPLE_SEARCH,
 ];
 
 /**
@@ -32,6 +34,7 @@ export const VENDOR_PROVIDERS: Record<string, VendorInfo> = {
   [HUNTER.provider]: HUNTER,
   [APOLLO.provider]: APOLLO,
   [PROSPEO.provider]: PROSPEO,
+  [PDL.provider]: PDL,
 };
 
 export {
@@ -39,6 +42,7 @@ export {
   APOLLO_EMAIL_FINDER,
   HUNTER_EMAIL_FINDER,
   HUNTER_EMAIL_VERIFIER,
+  PDL_PEOPLE_SEARCH,
   PROSPEO_EMAIL_FINDER,
   PROSPEO_MOBILE_FINDER,
 };
