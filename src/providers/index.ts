@@ -73,8 +73,6 @@ export function createProviders(config: ProvidersConfig & { enrichments?: Enrich
     addressPolicy: config.addressPolicy,
     baseUrls: config.vendorBaseUrls,
   };
-  // The people finder asks a people-data vendor first when the workspace has its key.
-  const peopleSearch = catalog.enrichments.find((definition) => definition.slug === 'pdl_people_search');
   const byKind: Partial<Record<Column['config']['kind'], Provider>> = {
     formula: createFormulaProvider(),
     http: createHttpProvider(config.addressPolicy),
@@ -89,11 +87,12 @@ export function createProviders(config: ProvidersConfig & { enrichments?: Enrich
       agent,
       search,
       children: config.children,
-      peopleVendor: peopleSearch && {
-        definition: peopleSearch,
+      peopleData: {
+        search: catalog.enrichments.find((definition) => definition.slug === 'pdl_people_search'),
+        byEmail: catalog.enrichments.find((definition) => definition.slug === 'pdl_person_by_email'),
         credentials: catalogDeps.credentials,
         addressPolicy: config.addressPolicy,
-        baseUrl: config.vendorBaseUrls?.[peopleSearch.provider],
+        baseUrls: config.vendorBaseUrls,
       },
     }),
   };

@@ -412,6 +412,7 @@ describe.each(STORE_KINDS)('company and people tables on %s', (kind) => {
           job_title: 'ceo',
           job_company_website: 'acme.test',
           linkedin_url: 'linkedin.com/in/wile-e-coyote',
+          work_email: 'w.coyote@acme.test',
         },
         { full_name: 'Road Runner', job_title: 'cto', job_company_website: 'acme.test' },
       ],
@@ -715,6 +716,32 @@ describe.each(STORE_KINDS)('company and people tables on %s', (kind) => {
         'Road Runner',
         'Wile E Coyote',
       ]);
+
+      // reverse_email_lookup asks the vendor's Person Enrichment first, too.
+      const lookups = await call('POST', '/v1/tables', {
+        name: 'Who is it',
+        kind: 'people',
+        column_configs: [
+          { kind: 'input', name: 'Email', key: 'email' },
+          { kind: 'reverse_email_lookup', name: 'Who', key: 'who', email_column_key: 'email' },
+        ],
+      });
+      await call('POST', `/v1/tables/${lookups.id}/rows`, { rows: [{ data: { email: 'W.Coyote@acme.test' } }] });
+      await run(lookups.id);
+      const [lookup] = await rowsOf(lookups.id);
+      expect(lookup.data.who).toMatchObject({
+        status: 'done',
+        value: {
+          answer: {
+            full_name: 'Wile E Coyote',
+            role: 'CEO',
+            profile_url: 'https://linkedin.com/in/wile-e-coyote',
+            email: 'w.coyote@acme.test',
+            company_website: 'https://acme.test',
+          },
+          explanation: 'Found by People Data Labs.',
+        },
+      });
     } finally {
       await api().request('DELETE', '/v1/connections/pdl', { key: null, headers: apiKey });
     }

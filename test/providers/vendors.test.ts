@@ -10,6 +10,7 @@ import {
   HUNTER_EMAIL_FINDER,
   HUNTER_EMAIL_VERIFIER,
   PDL_PEOPLE_SEARCH,
+  PDL_PERSON_BY_EMAIL,
   PROSPEO_EMAIL_FINDER,
   PROSPEO_MOBILE_FINDER,
   VENDOR_ENRICHMENTS,
@@ -95,6 +96,7 @@ beforeAll(async () => {
       full_name: `${person.first_name} ${person.last_name}`,
       job_title: person.title ?? 'Engineer',
       job_company_website: person.domain,
+      ...(person.email ? { work_email: person.email } : {}),
       ...(person.linkedin_url
         ? { linkedin_url: person.linkedin_url.replace(/^https:\/\/(www\.)?/, '') }
         : {}),
@@ -221,6 +223,13 @@ const CASES: ConnectorCase[] = [
     fake: () => pdl,
     hit: { company_domain: 'https://www.engines.test/team', roles: 'chief, founder' },
     miss: { company_domain: 'unknown-company.test', roles: 'ceo' },
+    rateLimitedMs: 1_000,
+  },
+  {
+    definition: PDL_PERSON_BY_EMAIL,
+    fake: () => pdl,
+    hit: { email: 'ada@engines.test' },
+    miss: { email: 'nobody@engines.test' },
     rateLimitedMs: 1_000,
   },
 ];
@@ -840,6 +849,7 @@ describe('the vendor catalog', () => {
       hunter_email_verifier: 104,
       apollo_company_enrichment: 105,
       pdl_people_search: 106,
+      pdl_person_by_email: 107,
     });
   });
 

@@ -13,7 +13,7 @@ import type {
   ProviderResult,
 } from '../../engine/ports.ts';
 import type { CredentialLookup } from '../catalog/enrichment-provider.ts';
-import type { EnrichmentDefinition } from '../catalog/types.ts';
+import type { ConnectorResult, EnrichmentDefinition } from '../catalog/types.ts';
 import type { AddressPolicy } from '../http/address-guard.ts';
 import type { SearchClient } from '../search/search.ts';
 import { companyInputOf, isDirectoryDomain, registeredDomain, websiteOf } from './domains.ts';
@@ -39,14 +39,16 @@ export interface CompanyProvidersDeps {
   /** Where the people finder writes the people it finds. */
   children: ChildRowsWriter | undefined;
   /**
-   * A people-data vendor (a catalog enrichment answering `{people}` for `company_domain`, `roles`,
-   * `max_results`), asked first by the people finder when the workspace has its key.
+   * A people-data vendor, asked first when the workspace has its key: `search` answers `{people}`
+   * for `company_domain`, `roles`, `max_results` (the people finder); `byEmail` answers a person for
+   * an `email` (reverse_email_lookup).
    */
-  peopleVendor?: {
-    definition: EnrichmentDefinition;
+  peopleData?: {
+    search?: EnrichmentDefinition;
+    byEmail?: EnrichmentDefinition;
     credentials: CredentialLookup;
     addressPolicy: AddressPolicy;
-    baseUrl?: string;
+    baseUrls?: Record<string, string>;
   };
 }
 
@@ -308,8 +310,8 @@ function preparePeopleFinder(deps: CompanyProvidersDeps, request: ProviderReques
       const people = mergePeople(vendorPeople, researchedPeople).slice(0, maxResults);
       const vendorNote = vendor
         ? vendor.ok
-          ? `${deps.peopleVendor!.definition.data_source} found ${vendorPeople.length}. `
-          : `${deps.peopleVendor!.definition.data_source} failed (${vendor.message}). `
+          ? `${deps.peopleData!.search!.data_source} found ${vendorPeople.length}. `
+          : `${deps.peopleData!.search!.data_source} failed (${vendor.message}). `
         : '';
       result.cost = (result.cost ?? 0) + (vendor?.ok ? vendor.cost : 0);
       result.value = {
@@ -353,26 +355,36 @@ async function askPeopleVendor(
   maxResults: number,
   context: ExecuteContext,
 ): Promise<{ ok: true; people: Person[]; cost: number } | { ok: false; message: string } | undefined> {
-  const vendor = deps.peopleVendor;
-  if (!vendor) return undefined;
-  const { definition } = vendor;
-  const apiKey = await vendor.credentials(workspaceId, definition.provider);
-  if (!apiKey) return undefined;
-  const result = await context.limited(`vendor:${definition.provider}`, definition.limits, () =>
-    definition.run(
-      { company_domain: domain, roles: roles.join(', '), max_results: maxResults },
-      {
-        apiKey,
-        baseUrl: vendor.baseUrl ?? definition.baseUrl ?? '',
-        addressPolicy: vendor.addressPolicy,
-        signal: context.signal,
-        limited: context.limited,
-      },
-    ),
-  );
+  const definition = deps.peopleData?.search;
+  if (!definition) return undefined;
+  const params = { company_domain: domain, roles: roles.join(', '), max_results: maxResults };
+  const result = await askVendor(deps, definition, params, workspaceId, context);
+  if (!result) return undefined;
   if (!result.ok) return { ok: false, message: result.error.message };
   const people = Array.isArray(result.data?.people) ? (result.data.people as Person[]) : [];
   return { ok: true, people, cost: result.data ? (result.cost ?? 0) : 0 };
+}
+
+/** One vendor call under the vendor's own limiter; undefined when the workspace has no key for it. */
+async function askVendor(
+  deps: CompanyProvidersDeps,
+  definition: EnrichmentDefinition,
+  params: Record<string, unknown>,
+  workspaceId: string,
+  context: ExecuteContext,
+): Promise<ConnectorResult | undefined> {
+  const vendor = deps.peopleData!;
+  const apiKey = await vendor.credentials(workspaceId, definition.provider);
+  if (!apiKey) return undefined;
+  return context.limited(`vendor:${definition.provider}`, definition.limits, () =>
+    definition.run(params, {
+      apiKey,
+      baseUrl: vendor.baseUrls?.[definition.provider] ?? definition.baseUrl ?? '',
+      addressPolicy: vendor.addressPolicy,
+      signal: context.signal,
+      limited: context.limited,
+    }),
+  );
 }
 
 /** The vendor's people, then the researched ones not already among them (profile URL, else name). */
@@ -423,6 +435,26 @@ function prepareReverseEmail(deps: CompanyProvidersDeps, request: ProviderReques
     ...prepared,
     cacheKey: JSON.stringify(['reverse_email_lookup', address, prepared.limiterKey]),
     execute: async (context) => {
+      // A people-data vendor first, when the workspace has its key; research when it knows nobody.
+      const byEmail = deps.peopleData?.byEmail;
+      const vendor = byEmail
+        ? await askVendor(deps, byEmail, { email: address }, request.workspaceId, context)
+        : undefined;
+      if (vendor?.ok && vendor.data) {
+        const found = vendor.data as { company_website?: string | null };
+        return {
+          ok: true,
+          value: {
+            answer: {
+              ...vendor.data,
+              email: address,
+              company_website: found.company_website ?? (domain ? websiteOf(domain) : null),
+            },
+            explanation: `Found by ${byEmail!.data_source}.`,
+          },
+          cost: vendor.cost ?? byEmail!.price,
+        };
+      }
       const result = await prepared.execute(context);
       if (!result.ok) return result;
       const person = Array.isArray(result.value.answer)

@@ -1,7 +1,7 @@
 import type { EnrichmentDefinition } from '../types.ts';
 import { APOLLO, APOLLO_COMPANY_ENRICHMENT, APOLLO_EMAIL_FINDER } from './apollo.ts';
 import { HUNTER, HUNTER_EMAIL_FINDER, HUNTER_EMAIL_VERIFIER } from './hunter.ts';
-import { PDL, PDL_PEOPLE_SEARCH } from './pdl.ts';
+import { PDL, PDL_PEOPLE_SEARCH, PDL_PERSON_BY_EMAIL } from './pdl.ts';
 import { PROSPEO, PROSPEO_EMAIL_FINDER, PROSPEO_MOBILE_FINDER } from './prospeo.ts';
 import type { VendorInfo } from './shared.ts';
 
@@ -24,6 +24,7 @@ export const VENDOR_ENRICHMENTS: EnrichmentDefinition[] = [
   HUNTER_EMAIL_VERIFIER,
   APOLLO_COMPANY_ENRICHMENT,
   PDL_PEOPLE_SEARCH,
+  PDL_PERSON_BY_EMAIL,
 ];
 
 /**
@@ -43,6 +44,7 @@ export {
   HUNTER_EMAIL_FINDER,
   HUNTER_EMAIL_VERIFIER,
   PDL_PEOPLE_SEARCH,
+  PDL_PERSON_BY_EMAIL,
   PROSPEO_EMAIL_FINDER,
   PROSPEO_MOBILE_FINDER,
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ProviderError } from '../../../engine/ports.ts';
 import type { ConnectorContext, ConnectorResult, EnrichmentDefinition } from '../types.ts';
 import {
   callVendor,
@@ -92,6 +93,27 @@ function profileUrl(raw: string | null | undefined): string | null {
   return /^https?:\/\//i.test(raw) ? raw : `https://${raw.replace(/^\/+/, '')}`;
 }
 
+/** PDL's documented error statuses as provider errors. */
+function pdlFailure(
+  status: number,
+  headers: Parameters<typeof secondsHeader>[0],
+  body: unknown,
+  apiKey: string,
+): { ok: false; error: ProviderError } {
+  const parsed = PdlErrorSchema.safeParse(body);
+  const detail = parsed.success ? (parsed.data.error?.message ?? '') : '';
+  const what = `People Data Labs answered ${status}${detail ? `: ${excerpt(detail)}` : ''}`;
+  if (status === 401 || status === 403)
+    return failure('auth', `People Data Labs refused the API key (${status})`, apiKey);
+  if (status === 402) return failure('auth', `${what} (the account is out of credits)`, apiKey);
+  if (status === 429) {
+    const retryAfterMs = secondsHeader(headers, 'retry-after') ?? secondsHeader(headers, 'x-ratelimit-reset');
+    return failure('rate_limited', what, apiKey, retryAfterMs);
+  }
+  if (status >= 500) return failure('retryable', what, apiKey);
+  return failure('non_retryable', what, apiKey);
+}
+
 /** Roles as PDL matches them: each a `match` on the job title, any one enough. */
 function searchQuery(domain: string, roles: string[]): Record<string, unknown> {
   const must: Record<string, unknown>[] = [{ term: { job_company_website: domain } }];
@@ -140,21 +162,7 @@ async function searchPeople(
   const { status, headers, body } = response;
   // Nobody matched: an answer, not an error, and it costs nothing.
   if (status === 404) return { ok: true, data: null };
-  if (status !== 200) {
-    const parsed = PdlErrorSchema.safeParse(body);
-    const detail = parsed.success ? (parsed.data.error?.message ?? '') : '';
-    const what = `People Data Labs answered ${status}${detail ? `: ${excerpt(detail)}` : ''}`;
-    if (status === 401 || status === 403)
-      return failure('auth', `People Data Labs refused the API key (${status})`, apiKey);
-    if (status === 402) return failure('auth', `${what} (the account is out of credits)`, apiKey);
-    if (status === 429) {
-      const retryAfterMs =
-        secondsHeader(headers, 'retry-after') ?? secondsHeader(headers, 'x-ratelimit-reset');
-      return failure('rate_limited', what, apiKey, retryAfterMs);
-    }
-    if (status >= 500) return failure('retryable', what, apiKey);
-    return failure('non_retryable', what, apiKey);
-  }
+  if (status !== 200) return pdlFailure(status, headers, body, apiKey);
   const parsed = parseSuccess(PDL, body, PdlSearchSchema, apiKey);
   if (!parsed.ok) return parsed;
   const people: FoundPerson[] = parsed.value.data
@@ -207,4 +215,76 @@ export const PDL_PEOPLE_SEARCH: EnrichmentDefinition = {
   baseUrl: PDL.baseUrl,
   cacheable: true,
   run: searchPeople,
+};
+
+const PdlEnrichSchema = z.object({
+  status: z.number(),
+  likelihood: z.number().nullish(),
+  data: PdlPersonSchema,
+});
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// Person Enrichment on the Pro plan: about $0.28 per match, nothing when no profile matches.
+const ENRICH_PRICE_USD = 0.28;
+
+/** Person Enrichment by email (`GET /v5/person/enrich?email=`): who is behind an address. */
+async function enrichByEmail(
+  params: Record<string, unknown>,
+  context: ConnectorContext,
+): Promise<ConnectorResult> {
+  const apiKey = context.apiKey;
+  if (!apiKey) return missingKey(PDL);
+  const email = text(params, 'email')?.toLowerCase();
+  if (!email || !EMAIL.test(email))
+    return failure('non_retryable', 'People Data Labs Person Enrichment needs an email address', apiKey);
+  const response = await callVendor(PDL, context, {
+    method: 'GET',
+    path: '/v5/person/enrich',
+    // A likelihood of 6 (of 10) or more: PDL's own advice for matches worth acting on.
+    query: { email, min_likelihood: '6' },
+    headers: { 'X-Api-Key': apiKey },
+  });
+  if (!response.ok) return response;
+  const { status, headers, body } = response;
+  if (status === 404) return { ok: true, data: null };
+  if (status !== 200) return pdlFailure(status, headers, body, apiKey);
+  const parsed = parseSuccess(PDL, body, PdlEnrichSchema, apiKey);
+  if (!parsed.ok) return parsed;
+  const person = parsed.value.data;
+  if (!person.full_name) return { ok: true, data: null };
+  const website = normalizeDomain(person.job_company_website ?? undefined);
+  return {
+    ok: true,
+    data: {
+      full_name: titleCase(person.full_name),
+      role: titleCase(person.job_title ?? ''),
+      profile_url: profileUrl(person.linkedin_url),
+      company_website: website ? `https://${website}` : null,
+    },
+    cost: ENRICH_PRICE_USD,
+  };
+}
+
+/** Person Enrichment by email: the vendor behind reverse_email_lookup when a workspace has the key. */
+export const PDL_PERSON_BY_EMAIL: EnrichmentDefinition = {
+  id: 107,
+  slug: 'pdl_person_by_email',
+  name: 'People Data Labs Person Enrichment (email)',
+  description: 'The person behind an email address: name, job title, LinkedIn profile and employer website.',
+  provider: PDL.provider,
+  data_source: PDL.name,
+  category: ['people'],
+  auth_method: 'api_key',
+  price: ENRICH_PRICE_USD,
+  pricing: { type: 'per_result', parameter: 'full_name' },
+  params: [{ name: 'email', is_required: true, type_field: 'email', description: 'An email address' }],
+  response_fields: [
+    { name: 'full_name', display_name: 'Full name', type_field: 'text' },
+    { name: 'role', display_name: 'Role', type_field: 'text' },
+    { name: 'profile_url', display_name: 'Profile URL', type_field: 'url' },
+    { name: 'company_website', display_name: 'Company website', type_field: 'url' },
+  ],
+  limits: { maxConcurrency: 5, requestsPerMinute: 100 },
+  baseUrl: PDL.baseUrl,
+  cacheable: true,
+  run: enrichByEmail,
 };
