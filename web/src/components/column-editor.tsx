@@ -42,7 +42,17 @@ const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 type HttpMethod = (typeof HTTP_METHODS)[number];
 
 /** Kinds the editor has a form for; other kinds are edited as JSON. */
-const EDITABLE_KINDS = ['input', 'agent', 'criterion_grade', 'formula', 'http'] as const;
+const EDITABLE_KINDS = [
+  'input',
+  'agent',
+  'criterion_grade',
+  'formula',
+  'http',
+  'company_people_finder',
+  'email_finder',
+  'phone_finder',
+  'reverse_email_lookup',
+] as const;
 type EditableKind = (typeof EDITABLE_KINDS)[number];
 type Kind = EditableKind | 'other';
 
@@ -52,9 +62,13 @@ const KIND_LABELS: Record<EditableKind, string> = {
   criterion_grade: 'Criterion grade — grades each row 1–5 against a criterion',
   formula: 'Formula — a CEL expression over the row',
   http: 'HTTP — one request per row',
+  company_people_finder: 'People finder — people in given roles at each company (company tables)',
+  email_finder: 'Email finder — a waterfall of your email vendors (people tables)',
+  phone_finder: 'Phone finder — a waterfall of your phone vendors (people tables)',
+  reverse_email_lookup: 'Reverse email lookup — the person behind an email address',
 };
 
-interface FormState {
+export interface FormState {
   name: string;
   key: string;
   keyTouched: boolean;
@@ -73,10 +87,13 @@ interface FormState {
   headers: string;
   body: string;
   extract: string;
+  roles: string;
+  maxResults: string;
+  emailColumnKey: string;
   json: string;
 }
 
-function initialState(column: Column | null): FormState {
+export function initialState(column: Column | null): FormState {
   const state: FormState = {
     name: '',
     key: '',
@@ -96,6 +113,9 @@ function initialState(column: Column | null): FormState {
     headers: '',
     body: '',
     extract: '',
+    roles: '',
+    maxResults: '5',
+    emailColumnKey: '',
     json: '',
   };
   if (!column) return state;
@@ -137,6 +157,20 @@ function initialState(column: Column | null): FormState {
         extract: config.value.extract ?? '',
       });
       break;
+    case 'company_people_finder':
+      Object.assign(state, {
+        kind: 'company_people_finder',
+        roles: config.value.roles.join(', '),
+        maxResults: String(config.value.max_results),
+      });
+      break;
+    case 'email_finder':
+    case 'phone_finder':
+      state.kind = config.kind;
+      break;
+    case 'reverse_email_lookup':
+      Object.assign(state, { kind: 'reverse_email_lookup', emailColumnKey: config.email_column_key });
+      break;
     default:
       Object.assign(state, { kind: 'other', json: JSON.stringify(config, null, 2) });
   }
@@ -146,7 +180,7 @@ function initialState(column: Column | null): FormState {
 type FieldErrors = Record<string, string>;
 
 /** Builds the config to send, or the problems found before asking the server. */
-function buildConfig(
+export function buildConfig(
   state: FormState,
   existing: ColumnConfig | undefined,
 ): { config: ColumnConfigInput } | { errors: FieldErrors } {
@@ -231,6 +265,30 @@ function buildConfig(
       };
       break;
     }
+    case 'company_people_finder': {
+      const roles = state.roles
+        .split(',')
+        .map((role) => role.trim())
+        .filter(Boolean);
+      if (roles.length === 0) errors['value.roles'] = 'Name at least one role, e.g. CEO, Head of Sales';
+      const maxResults = Number(state.maxResults);
+      if (!Number.isInteger(maxResults) || maxResults < 1)
+        errors['value.max_results'] = 'A whole number of people, 1 or more';
+      config = {
+        kind: 'company_people_finder',
+        ...base,
+        value: { roles, provider: 'research_pro', max_results: maxResults },
+      };
+      break;
+    }
+    case 'email_finder':
+    case 'phone_finder':
+      config = { kind: state.kind, ...base };
+      break;
+    case 'reverse_email_lookup':
+      if (!state.emailColumnKey) errors.email_column_key = 'Choose the column that holds the email address';
+      config = { kind: 'reverse_email_lookup', ...base, email_column_key: state.emailColumnKey };
+      break;
     case 'other': {
       const parsed = parseJson(state.json, 'json');
       if (parsed !== undefined) config = parsed as ColumnConfigInput;
@@ -273,6 +331,9 @@ const FIELDS = [
   'value.headers',
   'value.body',
   'value.extract',
+  'value.roles',
+  'value.max_results',
+  'email_column_key',
   'json',
 ];
 
@@ -677,6 +738,60 @@ export function ColumnEditor({
                 />
               </Field>
             </>
+          )}
+
+          {state.kind === 'company_people_finder' && (
+            <>
+              <Field
+                id={id('value.roles')}
+                label="Roles"
+                error={errors['value.roles']}
+                help="Comma-separated job titles, e.g. CEO, Head of Sales. Each person found becomes a row of a linked people table."
+              >
+                <input
+                  {...errorProps('value.roles')}
+                  value={state.roles}
+                  onChange={(event) => set('roles', event.target.value)}
+                />
+              </Field>
+              <Field
+                id={id('value.max_results')}
+                label="At most this many people per company"
+                error={errors['value.max_results']}
+              >
+                <input
+                  {...errorProps('value.max_results')}
+                  type="number"
+                  min={1}
+                  value={state.maxResults}
+                  onChange={(event) => set('maxResults', event.target.value)}
+                />
+              </Field>
+            </>
+          )}
+
+          {(state.kind === 'email_finder' || state.kind === 'phone_finder') && (
+            <p className="muted small">
+              Reads full_name, profile_url and company_website (from the row, or its parent company row) and
+              tries the vendors the workspace has keys for, in order (Connections).
+            </p>
+          )}
+
+          {state.kind === 'reverse_email_lookup' && (
+            <Field id={id('email_column_key')} label="Email column" error={errors.email_column_key}>
+              <select
+                {...errorProps('email_column_key')}
+                value={state.emailColumnKey}
+                onChange={(event) => set('emailColumnKey', event.target.value)}
+              >
+                <option value="">Choose a column…</option>
+                {otherKeys.map((key) => (
+                  <option key={key} value={key}>
+                    {key}
+                  </option>
+                ))}
+              </select>
+            </Field>
           )}
 
           {state.kind === 'other' && (
