@@ -6,6 +6,8 @@ import type {
   AddEnrichmentInput,
   AddWaterfallInput,
   Connection,
+  Connector,
+  ConnectorInput,
   ConnectionSet,
   DatabarColumn,
   DatabarColumnCreate,
@@ -171,6 +173,20 @@ export function createDatabarApi(transport: Transport) {
       call<{ deleted: boolean }>('DELETE', `/v1/connections/${segment(provider)}`, options),
   };
 
+  const connectors = {
+    /** ext `POST /v1/connectors`: a custom HTTP connector in the workspace's catalog (headers never come back). */
+    create: (input: ConnectorInput, options?: CallOptions) =>
+      call<Connector>('POST', '/v1/connectors', options, { body: input }),
+    /** ext `GET /v1/connectors`. */
+    list: (options?: CallOptions) => call<Connector[]>('GET', '/v1/connectors', options),
+    /** ext `GET /v1/connectors/{id}` (its catalog id). */
+    get: (id: number, options?: CallOptions) =>
+      call<Connector>('GET', `/v1/connectors/${segment(id)}`, options),
+    /** ext `DELETE /v1/connectors/{id}`: gone from the catalog with its stored headers. */
+    delete: (id: number, options?: CallOptions) =>
+      call<Connector>('DELETE', `/v1/connectors/${segment(id)}`, options),
+  };
+
   return {
     /** `GET /v1/user/me`. */
     user: (options?: CallOptions) => call<DatabarUser>('GET', '/v1/user/me', options),
@@ -180,5 +196,6 @@ export function createDatabarApi(transport: Transport) {
     enrichments,
     waterfalls,
     connections,
+    connectors,
   };
 }

@@ -21,6 +21,8 @@ export type {
   ColumnConfigInput,
   ColumnsCreateInput,
   Connection,
+  Connector,
+  ConnectorInput,
   ConnectionSet,
   DatabarColumn,
   DatabarColumnCreate,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ConnectorInputSchema, ConnectorSnapshotSchema } from '../domain/connectors.ts';
 import type {
   AddedEnrichmentSchema,
   AddedWaterfallSchema,
@@ -171,3 +172,7 @@ type DatabarRowsQueryParams = Partial<z.output<typeof RowsQuerySchema>>;
 export type DatabarRowsQuery = Omit<DatabarRowsQueryParams, 'filter'> & {
   filter?: DatabarRowFilter | string;
 };
+
+/** ext: a custom HTTP connector as sent (`POST /v1/connectors`) and as answered (headers by name only). */
+export type ConnectorInput = z.input<typeof ConnectorInputSchema>;
+export type Connector = z.output<typeof ConnectorSnapshotSchema> & { created_at: string };

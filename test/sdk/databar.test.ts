@@ -161,6 +161,25 @@ describe.each(STORE_KINDS)('SDK, Databar dialect, in process on %s', (kind) => {
     expect(domains).toEqual(['acme.test', 'gmail.com']);
   });
 
+  it('adds a custom connector to the catalog, never showing its headers, and removes it', async () => {
+    const connector = await client().databar.connectors.create({
+      name: 'CRM lookup',
+      url: 'https://crm.example.com/lookup?domain={domain}',
+      headers: { Authorization: 'Bearer crm-secret-token' },
+      parameters: ['domain'],
+      response_fields: [{ name: 'owner', path: 'data.owner' }],
+    });
+    expect(connector).toMatchObject({ name: 'CRM lookup', header_names: ['Authorization'], method: 'GET' });
+    expect(JSON.stringify(await client().databar.connectors.list())).not.toContain('crm-secret-token');
+    expect((await client().databar.enrichments.list()).map((item) => item.id)).toContain(connector.id);
+    expect((await client().databar.connectors.get(connector.id)).id).toBe(connector.id);
+    await client().databar.connectors.delete(connector.id);
+    await expect(client().databar.connectors.get(connector.id)).rejects.toMatchObject({
+      status: 404,
+      detail: 'Not found',
+    });
+  });
+
   it('stores vendor keys as connections and adds a waterfall over those vendors', async () => {
     const saved = await client().connections.set('hunter', { api_key: 'hunter-secret-key' });
     expect(saved).toMatchObject({ provider: 'hunter', hint: expect.any(String) });
