@@ -3,6 +3,15 @@ import { readServerSentEvents } from './sse.ts';
 import { segment, type CallOptions, type Query, type Transport } from './transport.ts';
 import type {
   CellDetail,
+  DiscoveryResults,
+  DiscoveryTask,
+  DiscoveryTaskInput,
+  Webhook,
+  WebhookCreateInput,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookPatch,
+  WebhookWithSecret,
   Column,
   ColumnStats,
   ColumnConfigInput,
@@ -190,6 +199,46 @@ export function createExtructApi(transport: Transport) {
       call<Run>('POST', `${tablePath(tableId)}/runs/${segment(runId)}/cancel`, options, { idempotent: true }),
   };
 
+  const webhooks = {
+    /** ext `POST /v1/webhooks`: the answer carries the signing secret, this once. */
+    create: (input: WebhookCreateInput, options?: CallOptions) =>
+      call<WebhookWithSecret>('POST', '/v1/webhooks', options, { body: input }),
+    list: async (options?: CallOptions) =>
+      (await call<{ items: Webhook[] }>('GET', '/v1/webhooks', options)).items,
+    get: (webhookId: string, options?: CallOptions) =>
+      call<Webhook>('GET', `/v1/webhooks/${segment(webhookId)}`, options),
+    /** ext `PATCH /v1/webhooks/{id}`: `url`, `events`, `enabled`. */
+    update: (webhookId: string, patch: WebhookPatch, options?: CallOptions) =>
+      call<Webhook>('PATCH', `/v1/webhooks/${segment(webhookId)}`, options, {
+        body: patch,
+        idempotent: true,
+      }),
+    delete: (webhookId: string, options?: CallOptions) =>
+      call<Webhook>('DELETE', `/v1/webhooks/${segment(webhookId)}`, options),
+    /** The delivery log, newest first. */
+    deliveries: (webhookId: string, query: PageQuery = {}, options?: CallOptions) =>
+      call<WebhookDeliveryPage>('GET', `/v1/webhooks/${segment(webhookId)}/deliveries`, options, { query }),
+    /** One more attempt at a delivery, now (same id and body). */
+    retryDelivery: (webhookId: string, deliveryId: string, options?: CallOptions) =>
+      call<WebhookDelivery>(
+        'POST',
+        `/v1/webhooks/${segment(webhookId)}/deliveries/${segment(deliveryId)}/retry`,
+        options,
+        { idempotent: true },
+      ),
+  };
+
+  const discovery = {
+    /** ext `POST /v1/discovery_tasks`: answers at once; the task searches, builds and grades a company table. */
+    create: (input: DiscoveryTaskInput, options?: CallOptions) =>
+      call<DiscoveryTask>('POST', '/v1/discovery_tasks', options, { body: input }),
+    get: (taskId: string, options?: CallOptions) =>
+      call<DiscoveryTask>('GET', `/v1/discovery_tasks/${segment(taskId)}`, options),
+    /** The companies found, most relevant first. */
+    results: (taskId: string, query: PageQuery = {}, options?: CallOptions) =>
+      call<DiscoveryResults>('GET', `/v1/discovery_tasks/${segment(taskId)}/results`, options, { query }),
+  };
+
   return {
     /** `GET /v1/healthcheck` (no key needed). */
     healthcheck: (options?: CallOptions) =>
@@ -203,6 +252,8 @@ export function createExtructApi(transport: Transport) {
     user: (options?: CallOptions) => call<User>('GET', '/v1/user', options),
     tables,
     rows,
+    webhooks,
+    discovery,
     columns,
     runs,
   };

@@ -76,4 +76,13 @@ export type {
   User,
   ValidationIssue,
   Waterfall,
+  DiscoveryResults,
+  DiscoveryTask,
+  DiscoveryTaskInput,
+  Webhook,
+  WebhookCreateInput,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookPatch,
+  WebhookWithSecret,
 } from './types.ts';

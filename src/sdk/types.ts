@@ -1,4 +1,17 @@
 import type { z } from 'zod';
+import type {
+  DiscoveryResultsOutputSchema,
+  DiscoveryTaskInputSchema,
+  DiscoveryTaskOutputSchema,
+} from '../api/extruct/discovery.ts';
+import type {
+  WebhookCreateInputSchema,
+  WebhookCreateOutputSchema,
+  WebhookDeliveryListOutputSchema,
+  WebhookDeliveryOutputSchema,
+  WebhookOutputSchema,
+  WebhookPatchInputSchema,
+} from '../api/extruct/webhook-schemas.ts';
 import type { ConnectorInputSchema, ConnectorSnapshotSchema } from '../domain/connectors.ts';
 import type {
   AddedEnrichmentSchema,
@@ -176,3 +189,17 @@ export type DatabarRowsQuery = Omit<DatabarRowsQueryParams, 'filter'> & {
 /** ext: a custom HTTP connector as sent (`POST /v1/connectors`) and as answered (headers by name only). */
 export type ConnectorInput = z.input<typeof ConnectorInputSchema>;
 export type Connector = z.output<typeof ConnectorSnapshotSchema> & { created_at: string };
+
+/** ext: webhooks (`/v1/webhooks`) and their delivery log. */
+export type WebhookCreateInput = z.input<typeof WebhookCreateInputSchema>;
+export type WebhookPatch = z.input<typeof WebhookPatchInputSchema>;
+export type Webhook = z.output<typeof WebhookOutputSchema>;
+/** The answer of `POST /v1/webhooks`: the webhook with its signing secret, shown this once. */
+export type WebhookWithSecret = z.output<typeof WebhookCreateOutputSchema>;
+export type WebhookDelivery = z.output<typeof WebhookDeliveryOutputSchema>;
+export type WebhookDeliveryPage = z.output<typeof WebhookDeliveryListOutputSchema>;
+
+/** ext: discovery tasks (`/v1/discovery_tasks`). */
+export type DiscoveryTaskInput = z.input<typeof DiscoveryTaskInputSchema>;
+export type DiscoveryTask = z.output<typeof DiscoveryTaskOutputSchema>;
+export type DiscoveryResults = z.output<typeof DiscoveryResultsOutputSchema>;

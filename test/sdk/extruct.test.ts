@@ -177,6 +177,22 @@ describe.each(STORE_KINDS)('SDK, Extruct dialect, over HTTP on %s', (kind) => {
     expect(labels).toEqual(['result:d0.test!', 'result:d1.test!', 'result:d2.test!']);
   });
 
+  it('manages webhooks (the secret shown once) and reads discovery tasks', async () => {
+    const created = await client.webhooks.create({
+      url: 'http://127.0.0.1:9/hook',
+      events: ['run.finished'],
+    });
+    expect(created.secret).toMatch(/^whsec_/);
+    const listed = await client.webhooks.list();
+    expect(listed.map((hook) => hook.id)).toContain(created.id);
+    expect(JSON.stringify(listed)).not.toContain(created.secret);
+    expect(await client.webhooks.update(created.id, { enabled: false })).toMatchObject({ enabled: false });
+    expect(await client.webhooks.deliveries(created.id)).toMatchObject({ items: [], total: 0 });
+    expect((await client.webhooks.delete(created.id)).id).toBe(created.id);
+    await expect(client.webhooks.get(created.id)).rejects.toMatchObject({ status: 404 });
+    await expect(client.discovery.get(UNKNOWN_ID)).rejects.toMatchObject({ status: 404 });
+  });
+
   it('reads column stats and streams the CSV export', async () => {
     const table = await enrichedTable(2);
     await client.tables.run(table.id);
