@@ -85,6 +85,10 @@ program
     const app = await buildApp(config);
     app.engine.start();
     app.webhooks.start();
+    // Discovery tasks a stopped process left half-way are taken up here too (claimed: one process does).
+    void app.discovery
+      .resumeInterrupted()
+      .catch((error: unknown) => app.logger.warn({ err: error }, 'resuming discovery tasks failed'));
     process.stdout.write(
       `Enrichbase worker ${app.engine.workerId} computing cells of ${app.store.location}\n`,
     );
@@ -92,6 +96,7 @@ program
       void app.engine
         .stop()
         .then(() => app.webhooks.stop())
+        .then(() => app.discovery.stop())
         .then(() => app.store.close())
         .then(() => process.exit(0));
     };
