@@ -42,13 +42,13 @@ const ZONES = [
     target: './src/providers',
     from: ['./src/storage', './src/api', './src/cli', './src/sdk', './src/mcp', './src/app.ts'],
   },
-  { target: './src/api', from: ['./src/cli', './src/sdk', './src/storage'] },
+  { target: './src/api', from: ['./src/cli', './src/sdk', './src/storage', './src/mcp'] },
   {
     target: './src/sdk',
     from: ['./src/storage', './src/engine', './src/providers', './src/cli', './src/mcp', './src/app.ts'],
   },
   // MCP sits beside api and cli: it speaks to Enrichbase only through the SDK, taking tool input
-  // schemas from the API's wire schemas. api mounts it at /mcp, cli serves it on stdio.
+  // schemas from the API's wire schemas. app.ts mounts it at /mcp, cli serves it on stdio.
   {
     target: './src/mcp',
     from: [

@@ -5,6 +5,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { pino, type Logger } from 'pino';
 import { createHttpApp } from './api/http-app.ts';
+import { bearerAuth } from './api/shared/auth.ts';
+import { createMcpRoutes } from './mcp/index.ts';
 import { VERSION as PACKAGE_VERSION } from './version.ts';
 import type { Config } from './config.ts';
 import { bootstrapWorkspace, type IssuedKey } from './engine/api-keys.ts';
@@ -143,6 +145,12 @@ export async function buildApp(
     version: PACKAGE_VERSION,
     addressPolicy,
     wakeWebhooks: () => webhooks.wake(),
+    // MCP over streamable HTTP at /mcp, behind the Extruct dialect's Bearer key.
+    mount: (app) =>
+      app.route(
+        '/',
+        createMcpRoutes({ auth: bearerAuth(store), api: app, maxBodyBytes: config.maxBodyBytes }),
+      ),
     discovery,
   });
   return { store, engine, events, http, logger, webhooks, discovery, firstKey };

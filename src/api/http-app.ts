@@ -10,7 +10,6 @@ import type { Store } from '../engine/ports.ts';
 import { createDocsApp } from './docs.ts';
 import { createDatabarApp } from './databar/index.ts';
 import { createExtructApp } from './extruct/index.ts';
-import { createMcpApp } from './mcp.ts';
 import { createErrorHandler } from './shared/errors.ts';
 import { jsonBodies } from './shared/json-body.ts';
 import { createUiApp } from './ui.ts';
@@ -28,6 +27,8 @@ export interface HttpAppOptions {
   addressPolicy?: AddressPolicy;
   /** Nudges this process's webhook deliverer. */
   wakeWebhooks?: () => void;
+  /** Adds routes of other parts (the MCP endpoint) to the app, before the UI's catch-all. */
+  mount?: (app: OpenAPIHono) => void;
   /** Discovery tasks (`/v1/discovery_tasks`); not served when omitted. */
   discovery?: DiscoveryService;
 }
@@ -67,7 +68,8 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono {
     }),
   );
   app.route('/', createDocsApp());
-  app.route('/', createMcpApp(store, app, options.maxBodyBytes));
+  // Routes the composition root adds (the MCP endpoint), before the UI's catch-all.
+  options.mount?.(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'HTTPBearer', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'APIKeyHeader', {
