@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   ColumnsCreateInputSchema,
   DataQuerySchema,
+  DiscoveryTaskInputSchema,
   RowsCreateInputSchema,
   TableCreateInputSchema,
   TableListQuerySchema,
@@ -64,6 +65,11 @@ const TOOL_SCHEMAS = {
   },
   get_rows: { table_id: TableId, ...DataQuerySchema.shape },
   cancel_run: { table_id: TableId, run_id: RunId },
+  discover_companies: DiscoveryTaskInputSchema.shape,
+  get_discovery: {
+    task_id: UuidSchema.describe('Discovery task ID (from discover_companies).'),
+    limit: DataQuerySchema.shape.limit.describe('How many of the most relevant companies to return.'),
+  },
 };
 
 /**
@@ -233,6 +239,33 @@ export function createMcpServer(client: EnrichbaseClient): McpServer {
           limit,
           rows: page.rows.map(rowCompactor(page.columns)),
         };
+      }),
+  );
+
+  server.registerTool(
+    'discover_companies',
+    {
+      title: 'Discover companies',
+      description:
+        'Starts a discovery task: searches for companies matching the query, builds a company table of them and grades each 1–5 on the criteria (inferred from the query when none are given). Answers at once; follow it with get_discovery.',
+      inputSchema: TOOL_SCHEMAS.discover_companies,
+    },
+    (input) => answer(async () => ({ task: await client.discovery.create(input) })),
+  );
+
+  server.registerTool(
+    'get_discovery',
+    {
+      title: 'Read a discovery task',
+      description:
+        "A discovery task's progress (created, in_progress, done, failed; companies found and graded) and its companies, most relevant first, with their grades.",
+      inputSchema: TOOL_SCHEMAS.get_discovery,
+      annotations: { readOnlyHint: true },
+    },
+    ({ task_id, limit }) =>
+      answer(async () => {
+        const results = await client.discovery.results(task_id, { limit });
+        return { task: results.task, total: results.total, companies: results.items };
       }),
   );
 

@@ -1,10 +1,5 @@
 import type { z } from 'zod';
 import type {
-  DiscoveryResultsOutputSchema,
-  DiscoveryTaskInputSchema,
-  DiscoveryTaskOutputSchema,
-} from '../api/extruct/discovery.ts';
-import type {
   WebhookCreateInputSchema,
   WebhookCreateOutputSchema,
   WebhookDeliveryListOutputSchema,
@@ -45,6 +40,9 @@ import type {
 } from '../api/databar/schemas.ts';
 import type {
   CellOutputSchema,
+  DiscoveryResultsOutputSchema,
+  DiscoveryTaskInputSchema,
+  DiscoveryTaskOutputSchema,
   ColumnOutputSchema,
   ColumnsCreateInputSchema,
   DataQuerySchema,

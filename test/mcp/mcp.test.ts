@@ -26,6 +26,8 @@ const TOOLS = [
   'wait_for_run',
   'get_rows',
   'cancel_run',
+  'discover_companies',
+  'get_discovery',
 ];
 
 /** A tool's answer: its JSON text parsed, and whether it is a tool error. */
@@ -95,6 +97,22 @@ describe.each(STORE_KINDS)('MCP server on %s', (kind) => {
       expect(run.definitions.TableRunExecutionMode.enum).toEqual([...RUN_MODES]);
       expect(byName.get('add_rows')!.inputSchema.required).toEqual(['table_id', 'rows']);
       expect(byName.get('wait_for_run')!.inputSchema.properties).toHaveProperty('timeout_seconds');
+      expect(byName.get('discover_companies')!.inputSchema.required).toEqual(['query']);
+    });
+
+    it('starts a discovery task and reads it back; an unknown task is a tool error', async () => {
+      const started = await call(client, 'discover_companies', {
+        query: 'rocket makers',
+        desired_num_results: 3,
+        criteria: [{ key: 'rockets', name: 'Rockets', criterion: 'Builds rockets' }],
+      });
+      expect(started.isError).toBe(false);
+      expect(started.json.task).toMatchObject({ query: 'rocket makers', desired_num_results: 3 });
+      const read = await call(client, 'get_discovery', { task_id: started.json.task.id });
+      expect(read.json.task.id).toBe(started.json.task.id);
+      const missing = await call(client, 'get_discovery', { task_id: UNKNOWN_ID });
+      expect(missing.isError).toBe(true);
+      expect(missing.text).toContain('404');
     });
 
     it('creates a table, adds rows, runs it, waits, and reads the computed formula values', async () => {

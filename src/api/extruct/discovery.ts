@@ -1,95 +1,18 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { CriterionDefinitionSchema } from '../../domain/columns.ts';
-import {
-  DEFAULT_DISCOVERY_RESULTS,
-  DISCOVERY_STATUSES,
-  MAX_DISCOVERY_RESULTS,
-} from '../../domain/discovery.ts';
 import type { DiscoveryProgress, DiscoveryResult, DiscoveryService } from '../../engine/discovery.ts';
 import type { Store } from '../../engine/ports.ts';
 import { bearerAuth, type AuthEnv } from '../shared/auth.ts';
 import { INVALID, json, jsonBody, NOT_FOUND, SECURITY, UNAUTHORIZED } from './responses.ts';
-import { DataQuerySchema, UuidSchema } from './schemas.ts';
+import {
+  DataQuerySchema,
+  type DiscoveryResultSchema,
+  DiscoveryResultsOutputSchema,
+  DiscoveryTaskInputSchema,
+  DiscoveryTaskOutputSchema,
+  UuidSchema,
+} from './schemas.ts';
 
 /** ext (issue 9): discovery tasks, in the Extruct dialect's style (snake_case, `{items}` pages). */
-
-const TimestampSchema = z.string().meta({ format: 'date-time' });
-
-const DomainSchema = z
-  .string()
-  .min(1)
-  .max(253)
-  .transform((value) =>
-    value
-      .trim()
-      .toLowerCase()
-      .replace(/^https?:\/\//, '')
-      .replace(/^www\./, '')
-      .replace(/\/.*$/, ''),
-  );
-
-export const DiscoveryTaskInputSchema = z
-  .object({
-    query: z.string().trim().min(1).max(2_000).describe('What companies to find, in plain words.'),
-    desired_num_results: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_DISCOVERY_RESULTS)
-      .default(DEFAULT_DISCOVERY_RESULTS)
-      .describe('How many companies to find and grade (1–250).'),
-    criteria: z
-      .array(CriterionDefinitionSchema)
-      .min(1)
-      .max(10)
-      .nullable()
-      .optional()
-      .describe('What each company is graded on (1–5); inferred from the query when omitted.'),
-    exclude_domains: z.array(DomainSchema).max(10_000).default([]).describe('Companies to leave out.'),
-  })
-  .meta({ id: 'DiscoveryTaskInput' });
-
-export const DiscoveryTaskOutputSchema = z
-  .object({
-    id: z.string(),
-    created_at: TimestampSchema,
-    updated_at: TimestampSchema,
-    status: z.enum(DISCOVERY_STATUSES),
-    query: z.string(),
-    desired_num_results: z.number().int(),
-    criteria: z.array(CriterionDefinitionSchema),
-    exclude_domains: z.array(z.string()),
-    table_id: z.string().nullable().describe('The company table holding the candidates, once built.'),
-    num_results: z.number().int().describe('Companies found (rows of the table).'),
-    num_graded: z.number().int().describe('Companies graded on every criterion.'),
-    num_in_progress: z.number().int().describe('Companies still being graded.'),
-    num_failed: z.number().int().describe('Companies that could not be graded.'),
-    exhausted: z.boolean().describe('The search ran out of companies before desired_num_results.'),
-    reason: z.string().nullable().describe('Why there are fewer results than asked, or why the task failed.'),
-  })
-  .meta({ id: 'DiscoveryTask' });
-
-const CriterionScoreSchema = z.object({ grade: z.number().int(), explanation: z.string() });
-
-export const DiscoveryResultSchema = z
-  .object({
-    row_id: z.string(),
-    domain: z.string().nullable(),
-    company_name: z.string().nullable(),
-    company_website: z.string().nullable(),
-    relevance: z.number().describe('The mean grade over the criteria (0 while ungraded).'),
-    scores: z.record(z.string(), CriterionScoreSchema).nullable(),
-    status: z.string().describe('The status of the grading cell.'),
-  })
-  .meta({ id: 'DiscoveryResult' });
-
-export const DiscoveryResultsOutputSchema = z.object({
-  task: DiscoveryTaskOutputSchema,
-  items: z.array(DiscoveryResultSchema),
-  offset: z.number().int(),
-  limit: z.number().int(),
-  total: z.number().int(),
-});
 
 const TaskIdParamsSchema = z.object({
   task_id: UuidSchema.meta({ param: { name: 'task_id', in: 'path' }, description: 'Discovery task ID.' }),

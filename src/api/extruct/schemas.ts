@@ -1,6 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { WIRE_CELL_STATUSES } from '../../domain/cell-status.ts';
-import { ColumnConfigSchema, TableKindSchema } from '../../domain/columns.ts';
+import { ColumnConfigSchema, CriterionDefinitionSchema, TableKindSchema } from '../../domain/columns.ts';
+import {
+  DEFAULT_DISCOVERY_RESULTS,
+  DISCOVERY_STATUSES,
+  MAX_DISCOVERY_RESULTS,
+} from '../../domain/discovery.ts';
 import { RUN_MODES, RUN_STATUSES } from '../../domain/runs.ts';
 import { TABLE_SORTS } from '../../engine/ports.ts';
 
@@ -426,4 +431,82 @@ export const CsvExportQuerySchema = z.object({
         'Extra fields: `row_id` first, and per computed column `Name (status)`, `(explanation)`, `(sources)`, `(error)`.',
     }),
   bom: queryFlag(true).meta({ description: 'Start with a UTF-8 byte order mark (spreadsheets need it).' }),
+});
+
+// ── discovery tasks (ext) ─────────────────────────────────────────────────────────────────
+
+const DomainSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .transform((value) =>
+    value
+      .trim()
+      .toLowerCase()
+      .replace(/^https?:\/\//, '')
+      .replace(/^www\./, '')
+      .replace(/\/.*$/, ''),
+  );
+
+export const DiscoveryTaskInputSchema = z
+  .object({
+    query: z.string().trim().min(1).max(2_000).describe('What companies to find, in plain words.'),
+    desired_num_results: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_DISCOVERY_RESULTS)
+      .default(DEFAULT_DISCOVERY_RESULTS)
+      .describe('How many companies to find and grade (1–250).'),
+    criteria: z
+      .array(CriterionDefinitionSchema)
+      .min(1)
+      .max(10)
+      .nullable()
+      .optional()
+      .describe('What each company is graded on (1–5); inferred from the query when omitted.'),
+    exclude_domains: z.array(DomainSchema).max(10_000).default([]).describe('Companies to leave out.'),
+  })
+  .meta({ id: 'DiscoveryTaskInput' });
+
+export const DiscoveryTaskOutputSchema = z
+  .object({
+    id: z.string(),
+    created_at: TimestampSchema,
+    updated_at: TimestampSchema,
+    status: z.enum(DISCOVERY_STATUSES),
+    query: z.string(),
+    desired_num_results: z.number().int(),
+    criteria: z.array(CriterionDefinitionSchema),
+    exclude_domains: z.array(z.string()),
+    table_id: z.string().nullable().describe('The company table holding the candidates, once built.'),
+    num_results: z.number().int().describe('Companies found (rows of the table).'),
+    num_graded: z.number().int().describe('Companies graded on every criterion.'),
+    num_in_progress: z.number().int().describe('Companies still being graded.'),
+    num_failed: z.number().int().describe('Companies that could not be graded.'),
+    exhausted: z.boolean().describe('The search ran out of companies before desired_num_results.'),
+    reason: z.string().nullable().describe('Why there are fewer results than asked, or why the task failed.'),
+  })
+  .meta({ id: 'DiscoveryTask' });
+
+const CriterionScoreSchema = z.object({ grade: z.number().int(), explanation: z.string() });
+
+export const DiscoveryResultSchema = z
+  .object({
+    row_id: z.string(),
+    domain: z.string().nullable(),
+    company_name: z.string().nullable(),
+    company_website: z.string().nullable(),
+    relevance: z.number().describe('The mean grade over the criteria (0 while ungraded).'),
+    scores: z.record(z.string(), CriterionScoreSchema).nullable(),
+    status: z.string().describe('The status of the grading cell.'),
+  })
+  .meta({ id: 'DiscoveryResult' });
+
+export const DiscoveryResultsOutputSchema = z.object({
+  task: DiscoveryTaskOutputSchema,
+  items: z.array(DiscoveryResultSchema),
+  offset: z.number().int(),
+  limit: z.number().int(),
+  total: z.number().int(),
 });
