@@ -46,6 +46,7 @@ const TABLE_EVENT_NAMES: Record<TableEventName, true> = {
   table: true,
   run: true,
   status: true,
+  refresh: true,
 };
 
 const tablePath = (tableId: string) => `/v1/tables/${segment(tableId)}`;

@@ -42,6 +42,24 @@ describe.each(STORE_KINDS)('table events on %s', (kind) => {
   });
   afterAll(() => vendor.close());
 
+  it('says refresh when another process changed the table (a write this server did not hear)', async () => {
+    const created = await api().request('POST', '/v1/tables', {
+      body: { column_configs: [{ name: 'Domain', key: 'domain' }] },
+    });
+    const tableId = created.body.id;
+    const stream = await api().http.request(`/v1/tables/${tableId}/events`, {
+      headers: { authorization: `Bearer ${api().key}` },
+    });
+    const received = collect(stream, (events) => events.some((event) => event.event === 'refresh'));
+    // The raw store, not the app's observed one: as another process sharing the database would write.
+    const ws = (await api().store.listWorkspaces()).find((item) => item.name === 'default')!;
+    await api().store.insertRows(ws.id, tableId, [{ data: { domain: 'elsewhere.test' } }]);
+    const events = await received;
+    const status = events.find((event) => event.event === 'status');
+    expect(status?.data.num_rows).toBe(1);
+    expect(events.at(-1)).toEqual({ event: 'refresh', data: {} });
+  });
+
   it('streams row, cell, run and status changes of one table as server-sent events', async () => {
     const created = await api().request('POST', '/v1/tables', {
       body: {

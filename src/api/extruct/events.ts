@@ -10,6 +10,11 @@ import { tableStatus } from './serialize.ts';
 
 const FLUSH_MS = 100;
 const KEEPALIVE_MS = 15_000;
+/**
+ * How often an idle stream re-reads the table's status: changes made by another process that this
+ * one heard nothing of (a worker or a CLI on the same SQLite file) come as `status` and `refresh`.
+ */
+const WATCH_MS = 1_000;
 
 const tableEvents = createRoute({
   method: 'get',
@@ -20,6 +25,7 @@ const tableEvents = createRoute({
     'A `text/event-stream` of changes to the table, coalesced every 100 ms:',
     '`cells` `{cells: [{row_id, column_id, status}]}`, `rows` `{change: added|updated|deleted, row_ids}`,',
     '`table` `{change: updated|columns|deleted}`, `run` `{run_id}`, and `status` (seed 003 status) after any change.',
+    'When the status moves without an event this server heard (another process wrote), `refresh` `{}` says to re-read what is shown.',
     'Authenticate with the Bearer header (read the stream with fetch; EventSource cannot send headers).',
   ].join(' '),
   security: SECURITY,
@@ -86,16 +92,32 @@ export function registerEventRoutes(app: OpenAPIHono<AuthEnv>, store: Store, eve
         unsubscribe();
         wake?.();
       });
+      const readStatus = async () => {
+        const detail = await store.getTable(workspaceId, tableId);
+        return JSON.stringify(tableStatus(detail.table, detail.columns));
+      };
       try {
         let lastWrite = Date.now();
+        let lastStatus = await readStatus();
         while (!stream.aborted) {
           if (pending.empty) {
+            let timer: NodeJS.Timeout | undefined;
             await new Promise<void>((resolve) => {
               wake = resolve;
-              setTimeout(resolve, KEEPALIVE_MS);
+              timer = setTimeout(resolve, WATCH_MS);
             });
+            clearTimeout(timer);
             wake = undefined;
-            if (pending.empty && !stream.aborted && Date.now() - lastWrite >= KEEPALIVE_MS - 50) {
+            if (!pending.empty || stream.aborted) continue;
+            // Nothing heard here: has another process changed the table?
+            const status = await readStatus().catch(() => undefined);
+            if (status === undefined) break; // the table is gone
+            if (status !== lastStatus) {
+              lastStatus = status;
+              await stream.writeSSE({ event: 'status', data: status });
+              await stream.writeSSE({ event: 'refresh', data: '{}' });
+              lastWrite = Date.now();
+            } else if (Date.now() - lastWrite >= KEEPALIVE_MS - 50) {
               await stream.write(': keepalive\n\n');
               lastWrite = Date.now();
             }
@@ -117,11 +139,8 @@ export function registerEventRoutes(app: OpenAPIHono<AuthEnv>, store: Store, eve
             });
           for (const runId of batch.runs)
             await stream.writeSSE({ event: 'run', data: JSON.stringify({ run_id: runId }) });
-          const detail = await store.getTable(workspaceId, tableId);
-          await stream.writeSSE({
-            event: 'status',
-            data: JSON.stringify(tableStatus(detail.table, detail.columns)),
-          });
+          lastStatus = await readStatus();
+          await stream.writeSSE({ event: 'status', data: lastStatus });
           lastWrite = Date.now();
         }
       } finally {

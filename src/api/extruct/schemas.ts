@@ -249,6 +249,8 @@ export const TABLE_EVENT_SCHEMAS = {
   table: z.object({ change: z.enum(['updated', 'columns', 'deleted']) }),
   run: z.object({ run_id: z.string() }),
   status: TableStatusSchema,
+  /** The table changed in a way this server did not hear (another process wrote): re-read what is shown. */
+  refresh: z.object({}),
 } as const;
 
 export const ColumnsCreateInputSchema = z

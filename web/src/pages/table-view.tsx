@@ -267,6 +267,11 @@ export function TableView({
             if (run?.status === 'cancelled') cache.invalidateAll();
           });
           break;
+        case 'refresh':
+          // Another process changed the table (a worker, a CLI run on the same store): re-read what is shown.
+          cache.invalidateAll();
+          loadRuns();
+          break;
         case 'status':
           setTable((previous) =>
             previous && !sameJson(previous.status, event.data)
