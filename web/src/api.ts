@@ -1,22 +1,5 @@
 import type { z } from 'zod';
 import type {
-  CellOutputSchema,
-  ColumnStatsOutputSchema,
-  ColumnOutputSchema,
-  RowOutputSchema,
-  RunListOutputSchema,
-  RunOutputSchema,
-  TableDataOutputSchema,
-  TableListItemSchema,
-  TableListOutputSchema,
-  TableOutputSchema,
-  TableRunOutputSchema,
-  TableRunParamsInputSchema,
-  TableStatusSchema,
-  UserOutputSchema,
-  ValidationErrorSchema,
-} from '../../src/api/extruct/schemas.ts';
-import type {
   AgentColumnConfigSchema,
   ColumnConfig,
   CriterionGradeColumnConfigSchema,
@@ -28,9 +11,25 @@ import type {
 import {
   createClient,
   EnrichbaseApiError,
+  type Cell,
   type CellDetail,
+  type Column,
+  type ColumnStats,
   type EnrichbaseClient,
+  type Row,
+  type Run,
+  type RunListPage,
+  type RunMode,
+  type RunParams,
+  type Table,
+  type TableData,
   type TableEvent,
+  type TableListItem,
+  type TableListPage,
+  type TableRun,
+  type TableStatus,
+  type User,
+  type ValidationIssue,
 } from '../../src/sdk/index.ts';
 
 /**
@@ -39,23 +38,26 @@ import {
  * drops. Types are the server's zod schemas (types only: nothing of the server is bundled).
  */
 
-export type User = z.infer<typeof UserOutputSchema>;
-export type Table = z.infer<typeof TableOutputSchema>;
-export type TableStatus = z.infer<typeof TableStatusSchema>;
-export type TableListItem = z.infer<typeof TableListItemSchema>;
-export type TableList = z.infer<typeof TableListOutputSchema>;
-export type TableData = z.infer<typeof TableDataOutputSchema>;
-export type Column = z.infer<typeof ColumnOutputSchema>;
-export type Row = z.infer<typeof RowOutputSchema>;
-export type Cell = z.infer<typeof CellOutputSchema>;
+// The SDK's types (the server's zod schemas), under the names the pages use.
+export type {
+  Cell,
+  Column,
+  ColumnStats,
+  Row,
+  Run,
+  RunMode,
+  RunParams,
+  Table,
+  TableData,
+  TableListItem,
+  TableRun,
+  TableStatus,
+  User,
+  ValidationIssue,
+};
+export type TableList = TableListPage;
+export type RunList = RunListPage;
 export type WireStatus = Cell['status'];
-export type Run = z.infer<typeof RunOutputSchema>;
-export type ColumnStats = z.infer<typeof ColumnStatsOutputSchema>;
-export type RunList = z.infer<typeof RunListOutputSchema>;
-export type TableRun = z.infer<typeof TableRunOutputSchema>;
-export type RunParams = z.input<typeof TableRunParamsInputSchema>;
-export type RunMode = NonNullable<RunParams['mode']>;
-export type ValidationIssue = z.infer<typeof ValidationErrorSchema>;
 export type { ColumnConfig, TableKind };
 /**
  * A column config as sent: the request shape of the kinds the UI edits (defaults may be left
