@@ -6,6 +6,7 @@ import { openStore } from '../storage/index.ts';
 import { EnrichbaseApiError } from '../sdk/index.ts';
 import { registerCsvCommands } from './csv-commands.ts';
 import { registerTableCommands } from './table-commands.ts';
+import { registerDiscoverCommand } from './discover-command.ts';
 import { registerMcpCommand } from './mcp-command.ts';
 
 function configOrExit(): Config {
@@ -158,6 +159,7 @@ keys
   });
 
 registerTableCommands(program);
+registerDiscoverCommand(program);
 registerCsvCommands(program);
 registerMcpCommand(program);
 

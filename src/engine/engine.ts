@@ -219,6 +219,8 @@ export class Engine {
    * is asked to move time to the next retry's due time.
    */
   async drain(options: { advanceClock?: (to: number) => void; maxRounds?: number } = {}): Promise<void> {
+    // An engine stopped earlier (its loops gone) may still be drained by hand.
+    if (this.#loops.length === 0 && this.#stopping.signal.aborted) this.#stopping = new AbortController();
     for (let round = 0; round < (options.maxRounds ?? 10_000); round += 1) {
       const claimed = await this.#claim();
       if (claimed === 0 && this.#inFlight.size === 0) {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from '../fixtures/app.ts';
 import { startFakeOpenAI, type BrainReply, type BrainRequest, type FakeLlm } from '../fixtures/fake-llm.ts';
@@ -16,6 +18,7 @@ import {
 } from '../fixtures/fake-vendors/index.ts';
 import { seedDocument, seedSchema } from '../fixtures/seeds.ts';
 import { STORE_KINDS } from '../fixtures/stores.ts';
+import { listen } from '../sdk/listen.ts';
 
 /**
  * Company and people tables end to end (issue 9): domains → company name, website and profile →
@@ -726,7 +729,9 @@ describe.each(STORE_KINDS)('company and people tables on %s', (kind) => {
           { kind: 'reverse_email_lookup', name: 'Who', key: 'who', email_column_key: 'email' },
         ],
       });
-      await call('POST', `/v1/tables/${lookups.id}/rows`, { rows: [{ data: { email: 'W.Coyote@acme.test' } }] });
+      await call('POST', `/v1/tables/${lookups.id}/rows`, {
+        rows: [{ data: { email: 'W.Coyote@acme.test' } }],
+      });
       await run(lookups.id);
       const [lookup] = await rowsOf(lookups.id);
       expect(lookup.data.who).toMatchObject({
@@ -966,6 +971,52 @@ describe.each(STORE_KINDS)('company and people tables on %s', (kind) => {
       table_id: expect.any(String),
     });
   });
+
+  it(
+    'runs a discovery from the command line and lists the graded companies (enrichbase discover --wait)',
+    { timeout: 120_000 },
+    async () => {
+      const server = await listen(api().http);
+      api().engine.start();
+      try {
+        const bin = path.resolve(import.meta.dirname, '../../bin/enrichbase.js');
+        const child = spawn(
+          process.execPath,
+          [
+            bin,
+            'discover',
+            'rocket makers',
+            '-n',
+            '3',
+            '-c',
+            `${ROCKET_CRITERION.key}: ${ROCKET_CRITERION.criterion}`,
+            '--wait',
+            '--json',
+          ],
+          {
+            env: {
+              ...process.env,
+              LOG_LEVEL: 'silent',
+              ENRICHBASE_URL: server.url,
+              ENRICHBASE_API_KEY: api().key,
+            },
+          },
+        );
+        let stdout = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+        expect(code).toBe(0);
+        const results = JSON.parse(stdout) as { task: any; items: any[]; total: number };
+        expect(results.task).toMatchObject({ status: 'done', num_results: 3, num_graded: 3 });
+        expect(results.total).toBe(3);
+        const relevance = results.items.map((item) => item.relevance);
+        expect(relevance).toEqual([...relevance].sort((a, b) => b - a));
+      } finally {
+        await api().engine.stop();
+        await server.close();
+      }
+    },
+  );
 
   it('validates discovery tasks (422) and hides unknown ones (404)', async () => {
     for (const body of [
