@@ -284,6 +284,21 @@ describe('web UI in Chromium', () => {
     await expect.poll(() => active.getAttribute('data-status'), { timeout: 30_000 }).toBe('cancelled');
     await expect.poll(() => cell(page, 4, 7).textContent(), { timeout: 30_000 }).toBe('cancelled');
     await snap(page, '15-cancelled');
+
+    // A company table links to the people table its finder made, and back.
+    const company = await api('POST', '/v1/tables', {
+      name: 'Targets',
+      kind: 'company',
+      column_configs: [
+        { kind: 'company_people_finder', name: 'Leaders', key: 'leaders', value: { roles: ['CEO'] } },
+      ],
+    });
+    await page.goto(`${app.url}/tables/${company.id}`);
+    const related = page.getByTestId('related-tables');
+    await related.getByRole('link', { name: 'Targets · Leaders' }).click();
+    await expect.poll(() => page.locator('h1.table-name').textContent()).toBe('Targets · Leaders');
+    await page.getByTestId('related-tables').getByRole('link', { name: 'Targets' }).click();
+    await expect.poll(() => page.locator('h1.table-name').textContent()).toBe('Targets');
   }
 
   async function wholeFlow(page: Page) {

@@ -546,6 +546,7 @@ export function TableView({
             {status.run_status}
           </span>
         </span>
+        <RelatedTables client={client} table={table} />
         <span className="spacer" />
         <button type="button" className="button" onClick={() => setEditor({ mode: 'add' })}>
           + Column
@@ -745,5 +746,38 @@ export function TableView({
         />
       )}
     </div>
+  );
+}
+
+/** Links to a company table's people tables and to a people table's company table (seed 003 relationships). */
+function RelatedTables({ client, table }: { client: ApiClient; table: Table }) {
+  const links = useMemo(
+    () => [
+      ...table.parent_relationships.map((link) => ({ id: link.table_id, label: '↑ company table' })),
+      ...table.child_relationships.map((link) => ({ id: link.table_id, label: 'people table' })),
+    ],
+    [table.parent_relationships, table.child_relationships],
+  );
+  const [names, setNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    const controller = new AbortController();
+    for (const link of links) {
+      client
+        .getTable(link.id, controller.signal)
+        .then((related) => setNames((current) => ({ ...current, [related.id]: related.name })))
+        .catch(() => undefined);
+    }
+    return () => controller.abort();
+  }, [client, links]);
+  if (links.length === 0) return null;
+  return (
+    <span className="stat" data-testid="related-tables">
+      {links.map((link, index) => (
+        <span key={link.id}>
+          {index > 0 && ' · '}
+          <a {...linkProps(`/tables/${link.id}`)}>{names[link.id] ?? link.label}</a>
+        </span>
+      ))}
+    </span>
   );
 }
