@@ -12,8 +12,10 @@ export interface McpHttpOptions {
 /**
  * One request of MCP's streamable HTTP transport, stateless: a fresh server and transport per POST,
  * whose SDK client carries the caller's own key, so the tools see exactly that key's workspace.
- * Answers are plain JSON (no session, no server-initiated stream): GET and DELETE are 405, which the
- * transport's spec allows and its clients expect from a stateless server.
+ * A request answers as a server-sent event stream that ends with its response, so a long tool
+ * (wait_for_run) can send progress notifications on the way; the server closes when the stream
+ * ends or the client leaves. GET and DELETE are 405 (no session to resume), as the transport's
+ * spec allows for a stateless server.
  *
  * @example
  * app.post('/mcp', (c) => handleMcpRequest(c.req.raw, key, { fetch: (url, init) => app.request(url, init), maxBodyBytes }));
@@ -33,16 +35,44 @@ export async function handleMcpRequest(
   const server = createMcpServer(client);
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
-    enableJsonResponse: true,
     maxRequestBodySize: options.maxBodyBytes,
   });
   await server.connect(transport);
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    void server.close().catch(() => undefined);
+  };
+  let response: Response;
   try {
-    // In JSON mode the answer is complete when this resolves: nothing is left to stream.
-    return await transport.handleRequest(request);
-  } finally {
-    await server.close();
+    response = await transport.handleRequest(request);
+  } catch (error) {
+    close();
+    throw error;
   }
+  // Notifications answer 202 at once; requests stream until their response has been sent.
+  if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) {
+    close();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+      if (chunk.done) {
+        controller.close();
+        close();
+      } else {
+        controller.enqueue(chunk.value);
+      }
+    },
+    cancel(reason) {
+      close();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, headers: response.headers });
 }
 
 function methodNotAllowed(): Response {

@@ -343,8 +343,16 @@ describe.each(STORE_KINDS)('MCP server on %s', (kind) => {
         });
         await call(client, 'add_rows', { table_id: created.json.id, rows: [{ data: { name: 'Initech' } }] });
         const run = await call(client, 'run_table', { table_id: created.json.id });
-        const waited = await call(client, 'wait_for_run', { table_id: created.json.id, run_id: run.json.id });
+        // The answer streams (server-sent events): progress notifications arrive before it.
+        const progress: { progress: number; total?: number }[] = [];
+        const result = await client.callTool(
+          { name: 'wait_for_run', arguments: { table_id: created.json.id, run_id: run.json.id } },
+          undefined,
+          { onprogress: (update) => progress.push(update) },
+        );
+        const waited = { json: JSON.parse((result.content as { text: string }[])[0]!.text) };
         expect(waited.json.run).toMatchObject({ status: 'done', counts: { done: 1 } });
+        expect(progress.at(-1)).toMatchObject({ progress: 1, total: 1 });
         const expected = evaluateFormula('size(name)', { name: 'Initech' });
         const rows = await call(client, 'get_rows', { table_id: created.json.id });
         expect(rows.json.rows[0].data).toEqual({ name: 'Initech', size: expected.ok && expected.value });
