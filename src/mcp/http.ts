@@ -56,11 +56,13 @@ export async function handleMcpRequest(
     close();
     return response;
   }
-  const reader = response.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-      if (chunk.done) {
+      const chunk: { done: boolean; value?: Uint8Array } = await reader
+        .read()
+        .catch(() => ({ done: true, value: undefined }));
+      if (chunk.done || chunk.value === undefined) {
         controller.close();
         close();
       } else {
