@@ -7,6 +7,7 @@ import { EnrichbaseApiError } from '../sdk/index.ts';
 import { registerCsvCommands } from './csv-commands.ts';
 import { registerTableCommands } from './table-commands.ts';
 import { registerDiscoverCommand } from './discover-command.ts';
+import { registerAdminCommands } from './admin-commands.ts';
 import { registerMcpCommand } from './mcp-command.ts';
 
 function configOrExit(): Config {
@@ -160,6 +161,7 @@ keys
 
 registerTableCommands(program);
 registerDiscoverCommand(program);
+registerAdminCommands(program);
 registerCsvCommands(program);
 registerMcpCommand(program);
 

@@ -99,6 +99,23 @@ describe.each(STORE_KINDS)(
       expect(gone).toMatchObject({ code: 1, stderr: 'enrichbase: 404: Table not found\n' });
     });
 
+    it('manages vendor keys and webhooks, never printing a stored key back', async () => {
+      const set = await cli(['connections', 'set', 'hunter', '--api-key', 'hunter-secret-1234'], env);
+      expect(set).toMatchObject({ code: 0, stdout: 'hunter: key …1234 saved\n' });
+      const listed = await cli(['connections', 'list'], env);
+      expect(listed.stdout).toMatch(/^hunter\s+…1234/);
+      expect(listed.stdout).not.toContain('hunter-secret');
+      expect((await cli(['connections', 'delete', 'hunter'], env)).stdout).toBe('hunter: key removed\n');
+
+      const created = await cli(['webhooks', 'create', 'http://127.0.0.1:9/hook', '--json'], env);
+      const hook = JSON.parse(created.stdout) as { id: string; secret: string };
+      expect(hook.secret).toMatch(/^whsec_/);
+      const hooks = await cli(['webhooks', 'list'], env);
+      expect(hooks.stdout).toContain(`${hook.id}  http://127.0.0.1:9/hook  run.finished`);
+      expect(hooks.stdout).not.toContain(hook.secret);
+      expect((await cli(['webhooks', 'delete', hook.id], env)).stdout).toBe(`deleted ${hook.id}\n`);
+    });
+
     it('shows the API 422 at its field and exits 1', async () => {
       await cli(['tables', 'create', 'Bad', '--input', 'Company'], env);
       const result = await cli(
