@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { ApiClient, CellDetail as CellDetailData, Column, Row } from '../api.ts';
-import { answerPretty, STATUS_LABELS } from '../format.ts';
+import { answerPretty, formatCost, STATUS_LABELS } from '../format.ts';
 import { describeColumn } from '../grid/cells.ts';
 import type { RowCache } from '../grid/row-cache.ts';
 import { STATUS_STYLES } from '../grid/status-style.ts';
@@ -142,7 +142,7 @@ export function CellDetail({
                         : step.result
                           ? ` found data${step.is_verified === true ? ' (verified)' : step.is_verified === false ? ' (not verified)' : ''}`
                           : ': no data'}
-                      {step.cost > 0 && ` · ${formatUsd(step.cost)}`}
+                      {step.cost > 0 && ` · ${formatCost(step.cost)}`}
                     </li>
                   ))}
                 </ol>
@@ -179,12 +179,8 @@ function waterfallSteps(value: unknown): WaterfallStepData[] {
   return Array.isArray(steps) ? (steps as WaterfallStepData[]) : [];
 }
 
-function formatUsd(cost: number): string {
-  return `$${cost < 1 ? cost.toFixed(4) : cost.toFixed(2)}`;
-}
-
 function usageText(detail: CellDetailData): string {
-  const parts = [`${detail.attempts} attempt${detail.attempts === 1 ? '' : 's'}`, formatUsd(detail.cost)];
+  const parts = [`${detail.attempts} attempt${detail.attempts === 1 ? '' : 's'}`, formatCost(detail.cost)];
   const usage = detail.usage;
   if (usage?.cached) parts.push('reused (cache)');
   if (usage?.input_tokens !== undefined || usage?.output_tokens !== undefined)

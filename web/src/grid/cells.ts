@@ -9,7 +9,7 @@ import {
   type Theme,
 } from '@glideapps/glide-data-grid';
 import type { Cell, Column, WireStatus } from '../api.ts';
-import { answerText, cellAccessibleText, STATUS_LABELS } from '../format.ts';
+import { answerText, cellAccessibleText, formatCost, STATUS_LABELS } from '../format.ts';
 import { STATUS_STYLES, type StatusStyle } from './status-style.ts';
 
 /** A computed cell as the grid draws it: status glyph, answer, and the status's name unless done. */
@@ -243,7 +243,7 @@ export function progressText(progress: ColumnProgress | undefined): string {
   if (progress.running + progress.queued > 0) parts.push(`${progress.running + progress.queued} pending`);
   if (progress.failed > 0) parts.push(`${progress.failed} failed`);
   if (progress.cost)
-    parts.push(`$${progress.cost < 1 ? progress.cost.toFixed(4) : progress.cost.toFixed(2)}`);
+    parts.push(formatCost(progress.cost));
   return parts.join(' · ');
 }
 
