@@ -1,20 +1,13 @@
 import type { Command } from 'commander';
 import { withTargetOptions } from './csv-commands.ts';
 import { withSession } from './session.ts';
+import { print, printJson, type JsonOption } from './output.ts';
 import type { TargetOptions } from './target.ts';
 
 /**
  * `connections list|set|delete` (the workspace's vendor keys) and `webhooks list|create|delete`:
  * thin commands over the SDK, against a server or the local store like the others.
  */
-
-interface JsonOption extends TargetOptions {
-  json?: boolean;
-}
-
-function print(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
 
 export function registerAdminCommands(program: Command): void {
   const connections = program
@@ -26,7 +19,7 @@ export function registerAdminCommands(program: Command): void {
     .action(async (options: JsonOption) => {
       await withSession(options, async ({ client }) => {
         const list = await client.connections.list();
-        if (options.json) return print(JSON.stringify(list, null, 2));
+        if (options.json) return printJson(list);
         if (list.length === 0) return print('no vendor keys');
         for (const item of list)
           print(`${item.provider.padEnd(12)} ${item.hint}  updated ${item.updated_at}`);
@@ -69,7 +62,7 @@ export function registerAdminCommands(program: Command): void {
     .action(async (options: JsonOption) => {
       await withSession(options, async ({ client }) => {
         const list = await client.webhooks.list();
-        if (options.json) return print(JSON.stringify(list, null, 2));
+        if (options.json) return printJson(list);
         if (list.length === 0) return print('no webhooks');
         for (const hook of list)
           print(
@@ -96,7 +89,7 @@ export function registerAdminCommands(program: Command): void {
             'run.finished' | 'cell.failed'
           )[],
         });
-        if (options.json) return print(JSON.stringify(created, null, 2));
+        if (options.json) return printJson(created);
         process.stderr.write(`webhook ${created.id}; its signing secret (shown once):\n`);
         print(created.secret);
       });

@@ -2,15 +2,15 @@ import type { Command } from 'commander';
 import type { DiscoveryResults, DiscoveryTask } from '../sdk/index.ts';
 import { withTargetOptions } from './csv-commands.ts';
 import { withSession } from './session.ts';
-import { CliError, type TargetOptions } from './target.ts';
+import { print, printJson, type JsonOption } from './output.ts';
+import { CliError } from './target.ts';
 
-interface DiscoverOptions extends TargetOptions {
+interface DiscoverOptions extends JsonOption {
   results: string;
   criterion?: string[];
   exclude?: string;
   wait?: boolean;
   timeout?: string;
-  json?: boolean;
 }
 
 const POLL_MS = 1000;
@@ -62,8 +62,8 @@ export function registerDiscoverCommand(program: Command): void {
               .filter(Boolean) ?? [],
         });
         if (!options.wait) {
-          if (options.json) process.stdout.write(`${JSON.stringify(task, null, 2)}\n`);
-          else process.stdout.write(`discovery task ${task.id}: ${task.status}\n`);
+          if (options.json) printJson(task);
+          else print(`discovery task ${task.id}: ${task.status}`);
           return;
         }
         session.compute();
@@ -82,7 +82,7 @@ export function registerDiscoverCommand(program: Command): void {
         }
         if (process.stderr.isTTY) process.stderr.write('\n');
         const results = await session.client.discovery.results(task.id, { limit: 100 });
-        if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+        if (options.json) printJson(results);
         else printResults(results);
         process.exitCode = current.status === 'done' ? 0 : 1;
       });
@@ -100,5 +100,5 @@ function printResults(results: DiscoveryResults): void {
         `${item.relevance.toFixed(1).padStart(4)}  ${(item.domain ?? '').padEnd(32)} ${item.company_name ?? ''}`,
     ),
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  print(lines.join('\n'));
 }

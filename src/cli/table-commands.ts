@@ -3,6 +3,7 @@ import { keyFor } from '../domain/column-names.ts';
 import type { ColumnConfigInput, Run, Table } from '../sdk/index.ts';
 import { finishedCells, formatCost, formatProgress } from './progress.ts';
 import { resolveTableId, withSession, type CliSession } from './session.ts';
+import { print, printJson, printTable, type JsonOption } from './output.ts';
 import { CliError, type TargetOptions } from './target.ts';
 import { withTargetOptions } from './csv-commands.ts';
 
@@ -11,30 +12,6 @@ import { withTargetOptions } from './csv-commands.ts';
  * server or the local store (see session.ts). Human output on stdout, `--json` for scripts;
  * progress and notices on stderr.
  */
-
-interface JsonOption extends TargetOptions {
-  json?: boolean;
-}
-
-function print(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function printJson(value: unknown): void {
-  print(JSON.stringify(value, null, 2));
-}
-
-/** Columns padded to their widest cell. */
-function printTable(rows: string[][]): void {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
-  for (const row of rows)
-    print(
-      row
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    );
-}
 
 function list(text: string | undefined): string[] | undefined {
   return text

@@ -86,17 +86,22 @@ function gate(
   return undefined;
 }
 
+/** What running one catalog enrichment needs: the vendor keys, their base URLs, the address guard. */
+export type StepDeps = Pick<EnrichmentProviderDeps, 'credentials' | 'addressPolicy' | 'baseUrls'>;
+
+/** One call of a catalog enrichment; `apiKey` when the caller has already looked the key up. */
 async function runStep(
-  deps: EnrichmentProviderDeps,
+  deps: StepDeps,
   definition: EnrichmentDefinition,
   params: Record<string, unknown>,
   workspaceId: string,
   execution: ExecuteContext,
+  apiKey?: string,
 ): Promise<ConnectorResult> {
   const context: ConnectorContext = {
     apiKey:
       definition.auth_method === 'api_key'
-        ? await deps.credentials(workspaceId, definition.provider)
+        ? (apiKey ?? (await deps.credentials(workspaceId, definition.provider)))
         : undefined,
     baseUrl: deps.baseUrls?.[definition.provider] ?? definition.baseUrl ?? '',
     addressPolicy: deps.addressPolicy,
@@ -111,6 +116,23 @@ async function runStep(
       error: { kind: 'retryable', message: `${definition.name} failed: ${(error as Error).message}` },
     };
   }
+}
+
+/**
+ * One catalog enrichment called inside another provider's call (a waterfall step, the people
+ * finder's vendor), under the vendor's own limiter, shared with that vendor's columns.
+ */
+export function runVendorStep(
+  deps: StepDeps,
+  definition: EnrichmentDefinition,
+  params: Record<string, unknown>,
+  workspaceId: string,
+  execution: ExecuteContext,
+  apiKey?: string,
+): Promise<ConnectorResult> {
+  return execution.limited(`vendor:${definition.provider}`, definition.limits, () =>
+    runStep(deps, definition, params, workspaceId, execution, apiKey),
+  );
 }
 
 /** `enrichment` columns: one catalog enrichment per row; the answer is its result object (null when nothing was found). */
@@ -258,9 +280,7 @@ async function runWaterfall(deps: EnrichmentProviderDeps, run: WaterfallRun): Pr
       continue;
     }
     // Each step waits for its vendor's own limits, shared with that vendor's columns.
-    const result = await execution.limited(`vendor:${definition.provider}`, definition.limits, () =>
-      runStep(deps, definition, params, workspaceId, execution),
-    );
+    const result = await runVendorStep(deps, definition, params, workspaceId, execution);
     if (!result.ok) {
       trace.push({
         enrichment_id: id,
@@ -284,9 +304,7 @@ async function runWaterfall(deps: EnrichmentProviderDeps, run: WaterfallRun): Pr
     const value = data?.[shape.key_field];
     if (isEmptyValue(value)) continue;
     if (verifier && shape.key_field === 'email') {
-      const check = await execution.limited(`vendor:${verifier.provider}`, verifier.limits, () =>
-        runStep(deps, verifier, { email: value }, workspaceId, execution),
-      );
+      const check = await runVendorStep(deps, verifier, { email: value }, workspaceId, execution);
       step.cost += check.ok && check.data ? (check.cost ?? verifier.price) : 0;
       step.is_verified = check.ok && check.data ? isDeliverable(check.data) : false;
       if (!step.is_verified) continue;

@@ -12,7 +12,7 @@ import type {
   ProviderRequest,
   ProviderResult,
 } from '../../engine/ports.ts';
-import type { CredentialLookup } from '../catalog/enrichment-provider.ts';
+import { runVendorStep, type CredentialLookup } from '../catalog/enrichment-provider.ts';
 import type { ConnectorResult, EnrichmentDefinition } from '../catalog/types.ts';
 import type { AddressPolicy } from '../http/address-guard.ts';
 import type { SearchClient } from '../search/search.ts';
@@ -376,15 +376,7 @@ async function askVendor(
   const vendor = deps.peopleData!;
   const apiKey = await vendor.credentials(workspaceId, definition.provider);
   if (!apiKey) return undefined;
-  return context.limited(`vendor:${definition.provider}`, definition.limits, () =>
-    definition.run(params, {
-      apiKey,
-      baseUrl: vendor.baseUrls?.[definition.provider] ?? definition.baseUrl ?? '',
-      addressPolicy: vendor.addressPolicy,
-      signal: context.signal,
-      limited: context.limited,
-    }),
-  );
+  return runVendorStep(vendor, definition, params, workspaceId, context, apiKey);
 }
 
 /** The vendor's people, then the researched ones not already among them (profile URL, else name). */
