@@ -72,9 +72,11 @@ describe('table events between processes on PostgreSQL (LISTEN/NOTIFY)', () => {
     );
     await until(() => heardByB.some((event) => event.type === 'rows'));
     expect(heardByB.flatMap((event) => (event.type === 'cells' ? event.cells : []))).toEqual(cells);
+    // B answers once A's notifications are committed; A gets B's after any echo of its own would have come.
+    b.publish({ type: 'run', tableId: 't1', runId: 'from-b' });
+    await until(() => heardByA.some((event) => event.type === 'run'));
     // A heard its own events once, in process; its NOTIFYs were not delivered to it a second time.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(heardByA).toHaveLength(2);
+    expect(heardByA.map((event) => event.type)).toEqual(['cells', 'rows', 'run']);
     await a.disconnect();
     await b.disconnect();
   });

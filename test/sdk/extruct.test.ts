@@ -243,17 +243,18 @@ describe.each(STORE_KINDS)('SDK, Extruct dialect, over HTTP on %s', (kind) => {
     const table = await enrichedTable(0);
     const controller = new AbortController();
     const events: TableEvent[] = [];
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => (opened = resolve));
     const reading = (async () => {
-      for await (const event of client.tables.events(table.id, { signal: controller.signal })) {
+      const stream = client.tables.events(table.id, { signal: controller.signal, onOpen: opened });
+      for await (const event of stream) {
         events.push(event);
         if (event.event === 'status' && event.data.num_cells_completed === 4) return;
       }
     })();
-    // Rename the table until the stream reports it: from then on it sees every change.
-    for (let tick = 0; !events.some((event) => event.event === 'table'); tick++) {
-      await client.tables.update(table.id, { name: `Tick ${tick}` });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // Once the stream is open it sees every change.
+    await open;
+    await client.tables.update(table.id, { name: 'Renamed' });
     await client.rows.add(table.id, {
       rows: [{ data: { domain: 'a.test' } }, { data: { domain: 'b.test' } }],
       run: true,
